@@ -1,0 +1,279 @@
+"""Files to :class:`~kg.model.Article` objects.
+
+Supported inputs: ``.txt`` (one or several articles), ``.jsonl`` (one article a line)
+and ``.html`` (main text and metadata through trafilatura). Folders are walked
+recursively. Problems with a file or a line are reported as :class:`InputProblem`
+(file, line, reason) and either skipped or raised, by choice.
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from kg.model import Article
+
+SUFFIXES = {".txt": "txt", ".text": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".html": "html", ".htm": "html"}
+SPLIT_MODES = ("auto", "none", "blank-lines")
+MAX_ARTICLE_CHARS = 2_000_000  # longer articles are cut at a paragraph boundary
+
+_SOURCE_LINE = re.compile(r"^\s*(?:source|sources|publisher|via)\s*:\s*(?P<src>\S.{0,200}?)\s*$", re.I)
+_DATE_LINE = re.compile(r"^\s*(?:date|published)\s*:\s*(?P<date>\d{4}-\d{2}-\d{2})\b.*$", re.I)
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z.'\-]+(?:[ ][A-Z][A-Z.'\-]+){0,3})(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?"
+    r"(?:\s*\([A-Za-z ]+\))?\s*[\u2013\u2014\-]{1,2}\s+(?=\S)")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class InputProblem(Exception):
+    """A bad input file or line: printed as ``file:line: reason``."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+def article_id(text: str) -> str:
+    """A stable id derived from an article's content (whitespace and case folded).
+
+    >>> article_id("Hello  world") == article_id("hello world")
+    True
+    """
+    canon = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return "a" + hashlib.sha256(canon.encode("utf-8")).hexdigest()[:15]
+
+
+def sample_corpus() -> Path:
+    """The folder of bundled sample articles (the seeds), shipped as package data."""
+    return Path(str(resources.files("kg") / "data" / "samples"))
+
+
+def input_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Supported files named or found (recursively, sorted) under the given paths."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."):
+                    yield f
+        elif path.exists():
+            yield path
+        else:
+            raise InputProblem(str(path), "no such file or folder")
+
+
+def decode(data: bytes, path: str) -> str:
+    """Bytes to text: BOMs (UTF-8, UTF-16, UTF-32) honoured, UTF-8 tried, then
+    Windows-1252/Latin-1. Binary data (NUL bytes, control characters) is refused."""
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError as e:
+                raise InputProblem(path, f"not valid {enc} text ({e.reason})") from None
+    if len(data) >= 4 and data[1:4:2] == b"\0\0" and data[0:4:2].count(0) == 0:
+        try:  # UTF-16-LE without BOM (ASCII-range text)
+            return data.decode("utf-16-le")
+        except UnicodeDecodeError:
+            pass
+    if b"\0" in data[:8192]:
+        raise InputProblem(path, "binary file (NUL bytes), not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace") if _mostly_cp1252(data) else data.decode("latin-1")
+    sample = text[:8192]
+    controls = sum(1 for c in sample if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+    if sample and controls / len(sample) > 0.05:
+        raise InputProblem(path, "binary file (control characters), not text")
+    return text
+
+
+def _mostly_cp1252(data: bytes) -> bool:
+    undefined = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+    return not any(b in undefined for b in data)
+
+
+def split_articles(text: str, mode: str = "auto") -> list[str]:
+    """Split a ``.txt`` file's text into articles.
+
+    ``blank-lines`` splits at blank lines; ``none`` keeps one article; ``auto`` splits at
+    blank lines only when paragraphs inside the blocks are separated by single newlines
+    (so a blank line cannot be a paragraph break).
+
+    >>> split_articles("A one.\\nA two.\\n\\nB one.", "auto")
+    ['A one.\\nA two.', 'B one.']
+    >>> split_articles("Para one.\\n\\nPara two.", "auto")
+    ['Para one.\\n\\nPara two.']
+    """
+    if mode not in SPLIT_MODES:
+        raise ValueError(f"split mode must be one of {', '.join(SPLIT_MODES)}")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return []
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
+    if mode == "none" or len(blocks) == 1:
+        return [text]
+    if mode == "blank-lines":
+        return blocks
+    multi_line = sum(1 for b in blocks if "\n" in b)
+    return blocks if multi_line >= 1 else [text]
+
+
+def parse_text_article(block: str, origin: str, **meta) -> Article:
+    """One article's text to an :class:`Article`: a headline first line becomes the
+    title, ``Source: X`` / ``Date: YYYY-MM-DD`` header lines become metadata, and a
+    dateline ("TEHRAN –") is recorded (the text keeps it)."""
+    lines = block.strip().split("\n")
+    title = meta.pop("title", None)
+    source = meta.pop("source", None)
+    date = meta.pop("date", None)
+    # a headline: a short first line without final punctuation, followed by more text
+    if title is None and len(lines) > 1 and _looks_like_headline(lines[0]):
+        title, lines = lines[0].strip(), lines[1:]
+    body: list[str] = []
+    for i, line in enumerate(lines):
+        if i < 3 and not body and (m := _SOURCE_LINE.match(line)):
+            source = source or m.group("src")
+            continue
+        if i < 3 and not body and (m := _DATE_LINE.match(line)):
+            date = date or m.group("date")
+            continue
+        body.append(line)
+    text = "\n".join(body).strip()
+    m = _DATELINE.match(text)
+    dateline = m.group("place").title() if m else None
+    return Article(id=meta.pop("id", None) or article_id(text), text=text, title=title,
+                   date=date, source=source, dateline=dateline, origin=origin, **meta)
+
+
+def _looks_like_headline(line: str) -> bool:
+    line = line.strip()
+    return (0 < len(line) <= 200 and not line.endswith((".", "?", "!", ":", ";", ","))
+            and len(line.split()) >= 3 and not _DATELINE.match(line))
+
+
+def read_txt(path: Path, split: str = "auto") -> list[Article]:
+    text = decode(path.read_bytes(), str(path))
+    blocks = split_articles(text, split)
+    if not blocks:
+        raise InputProblem(str(path), "empty file: no text")
+    many = len(blocks) > 1
+    return [parse_text_article(b, f"{path}#{i + 1}" if many else str(path)) for i, b in enumerate(blocks)]
+
+
+def read_jsonl(path: Path, report: Callable[[InputProblem], None]) -> list[Article]:
+    """One article a line: ``text`` required; ``id``, ``title``, ``date``, ``source``,
+    ``url`` optional. A bad line is reported and skipped."""
+    text = decode(path.read_bytes(), str(path))
+    out: list[Article] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            report(InputProblem(str(path), f"not valid JSON ({e.msg})", n))
+            continue
+        if not isinstance(obj, dict):
+            report(InputProblem(str(path), f"a JSON {type(obj).__name__}, not an object", n))
+            continue
+        body = obj.get("text")
+        if not isinstance(body, str) or not body.strip():
+            report(InputProblem(str(path), "no 'text' field (a non-empty string is required)", n))
+            continue
+        meta = {}
+        for key in ("id", "title", "source", "url"):
+            if obj.get(key) is not None:
+                meta[key] = str(obj[key]).strip() or None
+        date = obj.get("date")
+        if date is not None:
+            if not _ISO_DATE.match(str(date)):
+                report(InputProblem(str(path), f"'date' {str(date)[:40]!r} is not YYYY-MM-DD; ignored", n))
+            else:
+                meta["date"] = str(date)[:10]
+        out.append(parse_text_article(body, f"{path}:{n}", **meta))
+    if not out and not text.strip():
+        raise InputProblem(str(path), "empty file: no text")
+    return out
+
+
+def read_html(path: Path) -> list[Article]:
+    """Main text and metadata of an HTML page, through trafilatura."""
+    import trafilatura
+
+    html = decode(path.read_bytes(), str(path))
+    result = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                         include_tables=False, favor_precision=True)
+    if result is None:
+        raise InputProblem(str(path), "no article text found in the HTML page")
+    doc = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    body = (doc.get("text") or "").strip()
+    if not body:
+        raise InputProblem(str(path), "no article text found in the HTML page")
+    date = doc.get("date")
+    meta = {"title": doc.get("title") or None,
+            "date": date if date and _ISO_DATE.match(date) else None,
+            "source": doc.get("sitename") or doc.get("hostname") or None,
+            "url": doc.get("url") or None}
+    return [parse_text_article(body, str(path), **meta)]
+
+
+def read_articles(paths: Iterable[Path], split: str = "auto",
+                  report: Callable[[InputProblem], None] | None = None,
+                  seen: set[str] | None = None) -> Iterator[Article]:
+    """Articles from files and folders, in order, each once (deduplicated by id).
+
+    Bad files and lines go to ``report`` and are skipped; with no ``report`` the first
+    problem is raised.
+    """
+    def fail(p: InputProblem) -> None:
+        raise p
+
+    report = report or fail
+    seen = set() if seen is None else seen
+    for path in input_files(paths):
+        kind = SUFFIXES.get(path.suffix.lower())
+        if kind is None:
+            report(InputProblem(str(path), f"unsupported file type {path.suffix or '(none)'!r}; "
+                                           f"use .txt, .jsonl or .html"))
+            continue
+        try:
+            if path.stat().st_size == 0:
+                raise InputProblem(str(path), "empty file: no text")
+            if kind == "txt":
+                arts = read_txt(path, split)
+            elif kind == "jsonl":
+                arts = read_jsonl(path, report)
+            else:
+                arts = read_html(path)
+        except InputProblem as p:
+            report(p)
+            continue
+        except OSError as e:
+            report(InputProblem(str(path), f"cannot read: {e.strerror or e}"))
+            continue
+        for art in arts:
+            if len(art.text) > MAX_ARTICLE_CHARS:
+                cut = art.text.rfind("\n", 0, MAX_ARTICLE_CHARS)
+                art = Article(**{**art.__dict__, "text": art.text[:cut if cut > 0 else MAX_ARTICLE_CHARS]})
+                report(InputProblem(art.origin or str(path),
+                                    f"article longer than {MAX_ARTICLE_CHARS:,} characters; cut"))
+            if art.id in seen:
+                continue
+            seen.add(art.id)
+            yield art
