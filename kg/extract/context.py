@@ -1,0 +1,500 @@
+"""Per-document state shared by the rule families: the entity layer.
+
+:class:`DocContext` maps tokens to entities. Entities come from the gazetteer ruler,
+from spaCy's named entities (class refined by name keywords and descriptors), from
+acronyms defined in the text ("Baloch Liberation Army (BLA)"), from institution
+mentions resolved to one canonical body ("Pakistani authorities", "officials" in a
+Pakistan story → Government of Pakistan), from role mentions ("the Chief Minister of
+Balochistan") and, on demand, from generic noun phrases that a fact needs ("police
+stations", "civilians").
+
+Entity keys are canonical across articles: ``g:<gazetteer id>`` for gazetteer
+entries and ``n:<folded name>`` otherwise.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.extract.dates import parse_iso
+from kg.extract.rules import Rules
+from kg.gazetteer import Entry, Gazetteer, fold
+from kg.model import Article, ArticleFacts, Entity, Evidence
+
+SKIP_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT",
+               "LANGUAGE", "LAW", "WORK_OF_ART", "EVENT"}
+PLACE_CLASSES = {"Place", "Country", "Region", "City", "Facility", "Vehicle", "WaterBody"}
+ORG_CLASSES = {"Organization", "ArmedGroup", "GovernmentBody", "SecurityForce",
+               "MediaOrganization", "InternationalOrganization", "Company"}
+AGENT_CLASSES = ORG_CLASSES | {"Person", "Group", "Agent"}
+PLACE_RANK = {"Country": 4, "Region": 3, "WaterBody": 3, "Place": 2, "City": 2, "Facility": 1, "Vehicle": 0}
+PRONOUNS_GROUP = {"it", "its", "they", "their", "them", "itself", "themselves"}
+PRONOUNS_PERSON = {"he", "his", "him", "she", "her", "himself", "herself"}
+SUBCLASS = {
+    "Person": "Agent", "Organization": "Agent", "Group": "Agent",
+    "ArmedGroup": "Organization", "GovernmentBody": "Organization", "SecurityForce": "Organization",
+    "MediaOrganization": "Organization", "InternationalOrganization": "Organization",
+    "Company": "Organization", "Country": "Place", "Region": "Place", "City": "Place",
+    "Facility": "Place", "Vehicle": "Facility", "WaterBody": "Place",
+}
+
+
+def is_a(cls: str, allowed: set[str] | frozenset[str]) -> bool:
+    """True when ``cls`` is one of ``allowed`` or a subclass of one."""
+    while cls:
+        if cls in allowed:
+            return True
+        cls = SUBCLASS.get(cls, "")
+    return False
+
+
+def clean_name(text: str) -> str:
+    """A mention's text without a leading article, possessive or stray punctuation."""
+    text = re.sub(r"\s+", " ", text).strip(" \t\n,;:\"'“”‘’()[]")
+    text = re.sub(r"^(?:the|The|THE)\s+", "", text)
+    text = re.sub(r"(?:'s|’s|'|’)$", "", text).strip()
+    return text
+
+
+class DocContext:
+    """The entity layer of one parsed article, and helpers the rules share."""
+
+    def __init__(self, doc: Doc, article: Article, gaz: Gazetteer, rules: Rules):
+        self.doc, self.article, self.gaz, self.rules = doc, article, gaz, rules
+        self.facts = ArticleFacts(article=article)
+        self.tok2key: dict[int, str] = {}
+        self.alias_map: dict[str, str] = {}  # folded alias -> key, this document only
+        self.ref_date: date | None = parse_iso(article.date)
+        self.home_country: str | None = None
+        self.home_region: str | None = None
+        self._generic: dict[int, str | None] = {}
+        self._build_entities()
+
+    # ----------------------------------------------------------------- evidence
+    def evidence(self, sent: Span, rule: str) -> Evidence:
+        return Evidence(sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char, rule=rule)
+
+    # ----------------------------------------------------------------- entities
+    def add_entity(self, key: str, label: str, cls: str, surface: str | None = None,
+                   span: tuple[int, int] | None = None, entry: Entry | None = None,
+                   generic: bool = False) -> Entity:
+        ent = self.facts.entities.get(key)
+        if ent is None:
+            ent = Entity(key=key, label=label, cls=cls, gazetteer_id=entry.id if entry else None,
+                         wikidata=entry.wikidata if entry else None, generic=generic,
+                         lat=entry.lat if entry else None, lon=entry.lon if entry else None)
+            self.facts.entities[key] = ent
+        elif not entry and not ent.gazetteer_id and ent.cls != cls and PLACE_RANK.get(cls, -1) > PLACE_RANK.get(ent.cls, 5):
+            ent.cls = cls
+        for form in (surface, label):
+            if form and form != ent.label:
+                ent.aliases.add(form)
+        if span and span not in ent.mentions:
+            ent.mentions.append(span)
+        return ent
+
+    def gaz_entity(self, entry: Entry, surface: str | None = None, span=None) -> Entity:
+        return self.add_entity(f"g:{entry.id}", entry.name, entry.cls, surface, span, entry)
+
+    def _mark(self, tokens, key: str) -> None:
+        for t in tokens:
+            self.tok2key.setdefault(t.i, key)
+
+    def _build_entities(self) -> None:
+        doc = self.doc
+        ents = [e for e in doc.ents if e.label_ not in SKIP_LABELS]
+        # 1. acronym definitions: "Long Name (ACR)" / "ACR (Long Name)"
+        for e in ents:
+            nxt = doc[e.end:e.end + 3]
+            if len(nxt) == 3 and nxt[0].text == "(" and nxt[2].text == ")" and _acronym_of(nxt[1].text, e.text):
+                self.alias_map.setdefault(fold(nxt[1].text), f"@{fold(clean_name(e.text))}")
+        # 2. named entities
+        for e in ents:
+            self._named_entity(e)
+        # 3. the country and region the story is about
+        counts: Counter = Counter()
+        region_counts: Counter = Counter()
+        for ent in self.facts.entities.values():
+            n = max(1, len(ent.mentions))
+            if ent.cls == "Country":
+                counts[ent.key] += n
+            elif ent.gazetteer_id:
+                for anc in self.gaz.ancestors(ent.gazetteer_id):
+                    a = self.gaz.entries[anc]
+                    if a.cls == "Country":
+                        counts[f"g:{a.id}"] += n
+                        self.gaz_entity(a)  # known, but not a mention
+                        break
+            if ent.cls == "Region":
+                region_counts[ent.key] += n
+        if counts:
+            self.home_country = max(counts, key=lambda k: (counts[k], -self._first(k)))
+        if region_counts:
+            self.home_region = max(region_counts, key=lambda k: (region_counts[k], -self._first(k)))
+        # drop ancestor countries that were only inferred (no mention) from the entity set
+        for key in [k for k, v in self.facts.entities.items() if not v.mentions]:
+            if key != self.home_country:
+                del self.facts.entities[key]
+        # 4. institutions and roles
+        for tok in doc:
+            if tok.i not in self.tok2key and tok.pos_ in ("NOUN", "PROPN"):
+                self.institution(tok)
+        # 5. last-name references to people named earlier ("Amini" after "Mahsa Amini")
+
+    def _first(self, key: str) -> int:
+        ent = self.facts.entities.get(key)
+        return min((s for s, _ in ent.mentions), default=10**9) if ent else 10**9
+
+    def _named_entity(self, e: Span) -> None:
+        gaz, doc = self.gaz, self.doc
+        text = clean_name(e.text)
+        if not text or not any(c.isalpha() for c in text):
+            return
+        span = (e.start_char, e.end_char)
+        entry = gaz.entries.get(e.ent_id_) if e.ent_id_ else None
+        if entry is None:
+            alias = self.alias_map.get(fold(text))
+            if alias and alias.startswith("@"):  # an acronym of a long name seen in this text
+                long_key = self.alias_map.get(alias[1:])
+                if long_key:
+                    ent = self.facts.entities[long_key]
+                    ent.aliases.add(text)
+                    ent.mentions.append(span)
+                    self._mark(e, long_key)
+                    return
+            elif alias:
+                ent = self.facts.entities[alias]
+                self.add_entity(alias, ent.label, ent.cls, text, span)
+                self._mark(e, alias)
+                return
+            entry = gaz.lookup(text)
+        if entry is None and e.label_ == "NORP":
+            # a demonym used as an adjective is not an entity of its own
+            root = e.root
+            if root.dep_ in ("amod", "compound", "nmod", "poss") and root.head.pos_ in ("NOUN", "PROPN"):
+                return
+        if entry is not None:
+            ent = self.gaz_entity(entry, text, span)
+        else:
+            if e.label_ == "PERSON" and len(e) == 1:
+                # a surname of a person named before
+                for other in self.facts.entities.values():
+                    if other.cls == "Person" and other.label.split()[-1] == text and other.label != text:
+                        self.add_entity(other.key, other.label, "Person", text, span)
+                        self._mark(e, other.key)
+                        return
+            cls = self.classify(e, text)
+            if cls is None:
+                return
+            if e.label_ == "PERSON" and cls == "Person" and self._is_role_only(text):
+                return
+            ent = self.add_entity(f"n:{fold(text)}", text, cls, text, span)
+        self._mark(e, ent.key)
+        self.alias_map.setdefault(fold(text), ent.key)
+        for a in ent.aliases:
+            self.alias_map.setdefault(fold(a), ent.key)
+
+    def _is_role_only(self, text: str) -> bool:
+        low = text.lower()
+        roles = self.rules.words["leader_roles"] | self.rules.words["member_roles"]
+        return low in roles
+
+    def classify(self, e: Span, text: str) -> str | None:
+        """The ontology class of a named entity the gazetteer does not know."""
+        label = e.label_
+        low = text.lower()
+        words = self.rules.words
+        if label == "PERSON":
+            return self._descriptor_class(e) or "Person"
+        if label == "NORP":
+            return self._descriptor_class(e) or "Group"
+        if label in ("GPE", "LOC"):
+            last = low.split()[-1]
+            if any(w in low.split() for w in words["water_words"]):
+                return "WaterBody"
+            if last in words["region_words"]:
+                return "Region"
+            nxt = e.doc[e.end] if e.end < len(e.doc) else None
+            if nxt is not None and nxt.lower_ in words["region_words"]:
+                return "Region"
+            prev = e.doc[e.start - 2:e.start]
+            if len(prev) == 2 and prev[1].lower_ == "of" and prev[0].lemma_.lower() in words["city_words"]:
+                return "City"
+            if len(prev) == 2 and prev[1].lower_ == "of" and prev[0].lemma_.lower() in words["region_words"]:
+                return "Region"
+            return "Region" if label == "LOC" else "City"
+        if label == "FAC":
+            return "Facility"
+        if label in ("ORG", "PROJECT"):
+            cls = self._descriptor_class(e)
+            if cls:
+                return cls
+            padded = f" {low} "
+            for item in self.rules.lexicon.get("org_name_keywords", []):
+                if any(f" {w} " in padded for w in item["words"]):
+                    return item["class"]
+            return "Organization"
+        return None
+
+    def _descriptor_class(self, e: Span) -> str | None:
+        """"militant group Boko Haram", "the M23 rebel group", "JeM, a terrorist group"."""
+        root = e.root
+        cands = [root.head] if root.dep_ in ("compound", "appos", "nmod") else []
+        cands += [c for c in root.children if c.dep_ in ("appos", "compound")]
+        if root.dep_ == "appos":
+            cands.append(root.head)
+        for d in cands:
+            lemma = d.lemma_.lower()
+            mods = {c.lower_ for c in d.children if c.dep_ in ("amod", "compound")}
+            for item in self.rules.lexicon.get("descriptor_classes", []):
+                heads = set(item.get("heads", []))
+                if lemma in heads or d.lower_ in heads:
+                    needed = set(item.get("modifiers", []))
+                    if not needed or mods & needed:
+                        return item["class"]
+        return None
+
+    # ----------------------------------------------------------------- institutions
+    def _country_modifier(self, tok: Token) -> Entry | None:
+        """The country a noun is qualified by: "Pakistani", "Pakistan's", "Pakistan"."""
+        for c in tok.children:
+            if c.dep_ in ("amod", "compound", "poss", "nmod") and c.i < tok.i:
+                key = self.tok2key.get(c.i)
+                if key and key.startswith("g:"):
+                    entry = self.gaz.entries.get(key[2:])
+                    if entry and entry.cls == "Country":
+                        return entry
+                    if entry and entry.cls == "City":  # "Islamabad's officials"
+                        anc = [self.gaz.entries[a] for a in self.gaz.ancestors(entry.id)]
+                        return next((a for a in anc if a.cls == "Country"), None)
+                dem = self.gaz.country_of_demonym(c.text)
+                if dem:
+                    return dem
+                entry = self.gaz.lookup(c.text, {"Country"})
+                if entry:
+                    return entry
+        return None
+
+    def institution(self, tok: Token) -> str | None:
+        """Resolve an institution mention headed by ``tok`` to its canonical entity."""
+        if tok.i in self.tok2key:
+            return self.tok2key[tok.i]
+        lemma, low = tok.lemma_.lower(), tok.lower_
+        compound = " ".join(c.lower_ for c in tok.children if c.dep_ == "compound" and c.i < tok.i)
+        phrase = f"{compound} {low}".strip()
+        lex = self.rules.lexicon
+        # regional: "provincial officials"
+        mods = {c.lower_ for c in tok.children if c.dep_ in ("amod", "compound")}
+        for item in lex.get("regional_institutions", []):
+            if low in item["heads"] and mods & set(item["modifiers"]) and self.home_region:
+                region = self.facts.entities[self.home_region]
+                label = item["template"].format(region=region.label)
+                return self._institution_entity(tok, label, item["class"], item["id"])
+        for item in lex.get("institutions", []):
+            heads = set(item["heads"])
+            if phrase in heads or low in heads or (lemma in heads and low not in ("official",)):
+                country = self._country_modifier(tok)
+                if country is None:
+                    if any(c.dep_ in ("poss", "amod", "compound") and c.pos_ in ("PROPN",) for c in tok.children):
+                        return None  # qualified by something else ("the Houthi government")
+                    if self.home_country is None:
+                        return None
+                    if any(c.lower_ in ("foreign", "international", "western", "other") for c in tok.children):
+                        return None
+                    country = self.gaz.entries.get(self.home_country[2:]) if self.home_country.startswith("g:") else None
+                    if country is None:
+                        return None
+                demonym = country.demonyms[0] if country.demonyms else country.name
+                label = item["template"].format(country=country.name, demonym=demonym)
+                return self._institution_entity(tok, label, item["class"], item["id"])
+        return None
+
+    def _institution_entity(self, tok: Token, label: str, cls: str, rule: str) -> str:
+        entry = self.gaz.lookup(label)
+        span_toks = [c for c in tok.subtree if c.i <= tok.i and c.dep_ in ("amod", "compound", "poss", "case", "nmod")
+                     and c.i >= tok.left_edge.i] + [tok]
+        span_toks = sorted(span_toks, key=lambda t: t.i)
+        surface = clean_name(self.doc[span_toks[0].i:tok.i + 1].text)
+        bare = tok.text if tok.text[0].islower() or tok.text.isupper() else tok.text
+        key = f"g:{entry.id}" if entry else f"n:{fold(label)}"
+        ent = self.gaz_entity(entry, surface, (tok.idx, tok.idx + len(tok))) if entry else \
+            self.add_entity(key, label, cls, surface, (tok.idx, tok.idx + len(tok)))
+        if bare.lower() != surface.lower():
+            ent.aliases.add(bare.lower() if bare[0].isupper() and not bare.isupper() and tok.i > tok.sent.start else bare)
+        self.tok2key[tok.i] = key
+        return key
+
+    # ----------------------------------------------------------------- generic mentions
+    def generic(self, tok: Token) -> str | None:
+        """A generic entity for the noun phrase headed by ``tok`` ("police stations"),
+        when its head noun is in the lexicon."""
+        if tok.i in self._generic:
+            return self._generic[tok.i]
+        key = None
+        if tok.pos_ in ("NOUN", "PROPN") and tok.ent_type_ not in SKIP_LABELS:
+            cls = self.rules.generic_class.get(tok.lower_) or self.rules.generic_class.get(tok.lemma_.lower())
+            compound = [c for c in tok.children if c.dep_ == "compound" and c.i == tok.i - 1]
+            if compound:
+                two = f"{compound[0].lower_} {tok.lower_}"
+                cls = self.rules.generic_class.get(two, cls)
+            if cls:
+                label = self.np_label(tok)
+                if label:
+                    key = f"n:{fold(label)}"
+                    entry = self.gaz.lookup(label)
+                    if entry:
+                        key = self.gaz_entity(entry, label, (tok.idx, tok.idx + len(tok))).key
+                    else:
+                        self.add_entity(key, label, cls, label, (tok.idx, tok.idx + len(tok)), generic=True)
+                    self.tok2key.setdefault(tok.i, key)
+        self._generic[tok.i] = key
+        return key
+
+    def np_label(self, tok: Token, extra_mod: Token | None = None) -> str | None:
+        """The label of a generic noun phrase: classifying modifiers and the head."""
+        drop = self.rules.words["generic_drop_modifiers"]
+        mods = []
+        for c in tok.children:
+            if c.i > tok.i or c.dep_ not in ("amod", "compound", "nmod", "npadvmod"):
+                continue
+            if c.lower_ in drop or c.like_num or c.pos_ in ("NUM", "DET", "PRON"):
+                continue
+            if c.ent_type_ in ("DATE", "TIME", "CARDINAL", "ORDINAL"):
+                continue
+            sub = [t for t in c.subtree if t.dep_ not in ("det", "punct", "cc", "conj", "prep") and t.lower_ not in drop]
+            if c.dep_ == "amod" and c.pos_ == "VERB" and c.lower_.endswith("ing"):
+                continue
+            mods.extend(sub)
+        if extra_mod is not None:
+            mods = [m for m in mods if m.i != extra_mod.i] + [extra_mod]
+        words = [t.text for t in sorted(mods, key=lambda t: t.i)] + [tok.text]
+        label = " ".join(words)
+        label = re.sub(r"\s+-\s+", "-", label).strip()
+        if label and label[0].isupper() and tok.i == tok.sent.start and not tok.ent_type_:
+            label = label[0].lower() + label[1:]
+        if label.lower() in ("people", "others", "other", "those", "some", "many"):
+            return None
+        return label or None
+
+    # ----------------------------------------------------------------- token -> entity
+    def entity_at(self, tok: Token, allow_generic: bool = True, allow_pronoun: bool = True) -> str | None:
+        """The entity a token stands for: named, institution, "the city of X",
+        relative pronouns, "the group", pronouns, then generic noun phrases."""
+        key = self.tok2key.get(tok.i)
+        if key:
+            return key
+        low, lemma = tok.lower_, tok.lemma_.lower()
+        words = self.rules.words
+        # "the city of Maiduguri", "the province of Balochistan"
+        if lemma in words["city_words"] | words["region_words"]:
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    for p in c.children:
+                        if p.dep_ == "pobj" and p.i in self.tok2key:
+                            return self.tok2key[p.i]
+        # "JeM, a Pakistan-based terrorist group": the descriptor stands for the name
+        if tok.dep_ == "appos" and tok.pos_ == "NOUN" and tok.head.i in self.tok2key:
+            return self.tok2key[tok.head.i]
+        # relative pronoun: "a group that claimed ..."
+        if low in ("that", "which", "who", "whom") and tok.head.dep_ == "relcl":
+            return self.entity_at(tok.head.head, allow_generic, allow_pronoun=False)
+        inst = self.institution(tok)
+        if inst:
+            return inst
+        if allow_pronoun:
+            anaphor = self.anaphor(tok)
+            if anaphor:
+                return anaphor
+        if allow_generic:
+            return self.generic(tok)
+        return None
+
+    def anaphor(self, tok: Token) -> str | None:
+        """"the group", "the militant group", "it"/"its"/"they", "the province",
+        "the country": the most recent entity of the matching class."""
+        low, lemma = tok.lower_, tok.lemma_.lower()
+        dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
+        if tok.pos_ == "PRON" and low in PRONOUNS_GROUP:
+            return self.salient({"ArmedGroup", "Organization", "GovernmentBody", "SecurityForce", "Country"},
+                                tok.idx, same_sentence_first=tok.sent)
+        if tok.pos_ == "PRON" and low in PRONOUNS_PERSON:
+            return self.salient({"Person"}, tok.idx)
+        if tok.pos_ != "NOUN" or not (dets & {"the", "this", "that", "these", "those", "his", "its", "their"}):
+            return None
+        if lemma in ("group", "organization", "organisation", "outfit", "militant", "insurgent"):
+            return self.salient({"ArmedGroup"}, tok.idx)
+        if lemma in ("province", "region", "state"):
+            return self.salient({"Region"}, tok.idx)
+        if lemma in ("country", "nation"):
+            return self.salient({"Country"}, tok.idx)
+        if lemma in ("city", "town", "village"):
+            return self.salient({"City"}, tok.idx)
+        return None
+
+    def salient(self, classes: set[str], before: int, same_sentence_first: Span | None = None) -> str | None:
+        """The entity of one of ``classes`` mentioned last before char ``before``."""
+        best, best_pos = None, -1
+        for ent in self.facts.entities.values():
+            if not is_a(ent.cls, classes) or ent.generic:
+                continue
+            for s, _ in ent.mentions:
+                if best_pos < s < before:
+                    best, best_pos = ent.key, s
+        return best
+
+    def cls_of(self, key: str | None) -> str | None:
+        ent = self.facts.entities.get(key) if key else None
+        return ent.cls if ent else None
+
+
+def _acronym_of(short: str, long: str) -> bool:
+    """Whether ``short`` is a plausible acronym of ``long`` ("JeM" / "Jaish-e-Mohammad",
+    "VDP" / "Volunteers for the Defense of the Homeland")."""
+    letters = [c for c in short if c.isalpha()]
+    if not (2 <= len(letters) <= 8) or sum(c.isupper() for c in letters) < 2 or " " in short:
+        return False
+    words = [w for w in re.split(r"[\s\-]+", long) if w]
+    if len(words) < 2:
+        return False
+    initials = "".join(w[0] for w in words).lower()
+    if letters[0].lower() != initials[0]:
+        return False
+    hits = sum(1 for c in letters if c.lower() in initials)
+    return hits >= max(2, len(letters) - 1)
+
+
+# ----------------------------------------------------------------------- emitting facts
+def emit(self: DocContext, subject: str, predicate: str, obj: str, sent: Span, rule: str,
+          tokens: list[Token] | None = None, subject_tok: Token | None = None) -> None:
+    """Record ``subject predicate obj`` as a fact, or as a claim when its modality
+    says the article does not assert it."""
+    from kg.extract.modality import modality_of
+    from kg.model import Claim, Relation
+
+    if subject == obj or not subject or not obj:
+        return
+    ev = self.evidence(sent, rule)
+    mod = modality_of(tokens or [], predicate, self.rules.words, subject_tok) if tokens else None
+    if mod is None or mod.status is None:
+        self.facts.add_relation(Relation(subject, predicate, obj, ev))
+        return
+    claimant = self.entity_at(mod.claimant, allow_generic=True) if mod.claimant is not None else None
+    denier = self.entity_at(mod.denier, allow_generic=True) if mod.denier is not None else None
+    if mod.status in ("reported", "claimed") and claimant == subject:
+        self.facts.add_relation(Relation(subject, predicate, obj, ev))  # an admission
+        return
+    status = "denied" if denier and mod.status in ("alleged", "reported", "claimed") else mod.status
+    claim = Claim(subject, predicate, obj, status, ev, claimant=claimant, denied_by=denier)
+    if claim not in self.facts.claims:
+        self.facts.claims.append(claim)
+
+
+def emit_literal(self: DocContext, subject: str, predicate: str, value: str, datatype: str,
+                  sent: Span, rule: str) -> None:
+    from kg.model import Relation
+
+    self.facts.add_relation(Relation(subject, predicate, value, self.evidence(sent, rule), datatype=datatype))
+

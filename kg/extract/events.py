@@ -1,0 +1,424 @@
+"""Event frames from trigger words, with their arguments.
+
+A trigger (a verb or noun lemma from ``rules/events.yaml``) opens a frame; rules then
+fill its roles from the dependency parse:
+
+* ``agent`` (carriedOut): the subject of a verb trigger, the ``by`` agent of a
+  passive or of a noun ("attacks by the BLA"), a possessive or name modifier ("the
+  BLA's attack", "Houthi attacks"), the subject of "launched/carried out/staged";
+* ``target`` (targeted): the object of a verb trigger, "attack on/against X",
+  "the attack targeted X", "targets included X";
+* ``place`` (locatedIn): places in the trigger's in/at/across/near phrases and place
+  modifiers ("the Quetta bombing");
+* ``date`` (occurredOn): date expressions attached to the trigger or its clause.
+
+Attacks by a state actor become security operations (and the reverse). Later
+definite mentions ("the attack", "these assaults") merge into the event they refer
+to. Hypothetical events ("will attack", "threatened to attack") are dropped.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from kg.extract.context import PLACE_CLASSES, DocContext, emit, emit_literal, is_a
+from kg.extract.dates import normalise
+from kg.model import Event, Relation
+
+MODALS = {"will", "would", "could", "might", "may", "should", "shall", "must"}
+IRREALIS_HEADS = {"threaten", "vow", "plan", "warn", "intend", "aim", "seek", "want", "try", "prepare",
+                  "protect", "prevent", "avoid", "fear", "risk", "stop", "deter", "thwart", "foil"}
+IRREALIS_NOUNS = {"warning", "warnings", "threat", "threats", "plan", "plans", "intention", "risk",
+                  "fear", "fears", "capacity", "capability", "ability", "potential", "prospect"}
+PLACE_PREPS = {"in", "at", "across", "near", "inside", "throughout", "outside", "around", "along", "on"}
+TARGET_PREPS = {"on", "against", "at", "upon"}
+EVENT_FAMILY = {"Attack": "violence", "Hijacking": "violence", "SecurityOperation": "violence",
+                "Invasion": "violence", "Protest": "protest", "Agreement": "agreement",
+                "ArmedConflict": "conflict", "Coup": "coup", "Death": "death"}
+
+
+@dataclass
+class Frame:
+    trigger: Token
+    cls: str
+    rule: str
+    sent: Span
+    agents: list[tuple[str, str]] = field(default_factory=list)  # (entity key, rule id)
+    targets: list[tuple[str, str]] = field(default_factory=list)
+    places: list[tuple[str, str]] = field(default_factory=list)
+    dates: list[tuple[str, str, str]] = field(default_factory=list)  # (value, datatype, rule)
+    participants: list[tuple[str, str]] = field(default_factory=list)
+    anaphoric: bool = False
+    key: str | None = None
+
+
+def trigger_of(tok: Token, ctx: DocContext):
+    """The trigger entry a token opens, or None."""
+    rules = ctx.rules
+    lemma, low = tok.lemma_.lower(), tok.lower_
+    if tok.pos_ == "VERB":
+        if lemma == "carry" or lemma in rules.words["perpetration_verbs"]:
+            return None
+        return rules.verb_trigger.get(lemma)
+    if tok.pos_ in ("NOUN", "PROPN"):
+        if tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "PERSON", "GPE"):
+            return None
+        if tok.pos_ == "PROPN" and tok.i in ctx.tok2key:
+            return None
+        compound = [c for c in tok.children if c.dep_ == "compound" and c.i == tok.i - 1]
+        if compound:
+            two = f"{compound[0].lower_} {low}"
+            if two in rules.noun_trigger:
+                return rules.noun_trigger[two]
+        if tok.dep_ == "compound" and tok.head.lemma_.lower() in rules.noun_trigger:
+            return None  # "bomb attacks": the head is the trigger
+        return rules.noun_trigger.get(lemma) or rules.noun_trigger.get(low)
+    return None
+
+
+def is_irrealis(tok: Token) -> bool:
+    """Future, threatened, prevented or hypothetical: not an event that happened."""
+    for c in tok.children:
+        if c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS:
+            return True
+        if c.dep_ == "neg":
+            return True
+    head = tok
+    for _ in range(4):
+        if head.dep_ in ("xcomp", "ccomp", "pcomp", "pobj", "dobj", "acl", "advcl", "prep", "relcl") and head.head is not head:
+            head = head.head
+            if head.lemma_.lower() in IRREALIS_HEADS or head.lower_ in IRREALIS_NOUNS:
+                return True
+            if head.pos_ == "VERB" and any(c.dep_ == "aux" and c.lower_ in MODALS for c in head.children):
+                return head.lemma_.lower() not in ("say", "report", "claim")
+        else:
+            break
+    return False
+
+
+def _conjuncts(tok: Token) -> list[Token]:
+    out = [tok]
+    for c in tok.conjuncts:
+        if c.i > tok.i:
+            out.append(c)
+    return out
+
+
+def _args_via_prep(tok: Token, preps: set[str]) -> Iterator[tuple[Token, str]]:
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in preps:
+            for p in c.children:
+                if p.dep_ == "pobj":
+                    for q in _conjuncts(p):
+                        yield q, c.lower_
+
+
+def _governing_verb(tok: Token) -> Token | None:
+    """The verb a noun trigger is an argument of ("launched attacks" → launched)."""
+    head = tok
+    for _ in range(3):
+        if head.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "conj", "attr", "appos") and head.head is not head:
+            head = head.head
+            if head.pos_ in ("VERB", "AUX"):
+                return head
+        else:
+            break
+    return None
+
+
+def _agent_token(ctx: DocContext, tok: Token) -> str | None:
+    """Entity for an agent position; "fighters of X" and "members of X" resolve to X."""
+    if tok.lemma_.lower() in ("fighter", "member", "militant", "gunman", "insurgent", "operative", "unit", "squad", "bomber"):
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in ("of", "from"):
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        key = ctx.entity_at(p, allow_generic=False)
+                        if key:
+                            return key
+    key = ctx.entity_at(tok)
+    return key
+
+
+def frame_arguments(ctx: DocContext, fr: Frame) -> None:
+    """Fill a frame's roles from the parse around its trigger."""
+    t = fr.trigger
+    cls_of = ctx.cls_of
+
+    def agent(tok: Token, rule: str) -> None:
+        for q in _conjuncts(tok):
+            key = _agent_token(ctx, q)
+            if key and is_a(cls_of(key) or "", {"Agent", "Country"}) and (key, rule) not in fr.agents:
+                fr.agents.append((key, rule))
+
+    def target(tok: Token, rule: str) -> None:
+        for q in _conjuncts(tok):
+            if q.like_num or q.ent_type_ in ("DATE", "TIME", "CARDINAL"):
+                continue
+            key = ctx.entity_at(q)
+            if key and key not in [a for a, _ in fr.agents]:
+                fr.targets.append((key, rule))
+
+    def place(tok: Token, rule: str) -> None:
+        key = ctx.entity_at(tok, allow_pronoun=False)
+        if key and cls_of(key) in PLACE_CLASSES:
+            if (key, rule) not in fr.places:
+                fr.places.append((key, rule))
+            # nested: "at a railway station in Quetta"
+            for q, _ in _args_via_prep(tok, {"in", "inside", "near"}):
+                place(q, rule + ".nested")
+
+    if t.pos_ == "VERB":
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in t.children)
+        for c in t.children:
+            if c.dep_ == "nsubj" and not passive:
+                agent(c, "ev.arg.agent.subject")
+            elif c.dep_ == "agent":
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        agent(p, "ev.arg.agent.by")
+            elif c.dep_ == "dobj" or (c.dep_ == "nsubjpass" and passive):
+                if fr.cls == "Agreement":
+                    continue
+                target(c, "ev.arg.target.object")
+        for q, prep in _args_via_prep(t, TARGET_PREPS):
+            if t.lemma_.lower() in ("fire", "launch", "strike", "open") and prep in ("on", "at", "against"):
+                target(q, "ev.arg.target.prep")
+        if not fr.agents and t.dep_ in ("conj", "advcl", "xcomp") and t.head.pos_ == "VERB":
+            for c in t.head.children:
+                if c.dep_ == "nsubj":
+                    agent(c, "ev.arg.agent.shared-subject")
+        if not fr.agents and t.dep_ == "relcl":
+            agent(t.head, "ev.arg.agent.relcl")
+    else:
+        for c in t.children:
+            if c.dep_ == "prep" and c.lower_ == "by":
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        agent(p, "ev.arg.agent.by")
+            elif c.dep_ == "poss":
+                agent(c, "ev.arg.agent.possessive")
+            elif c.dep_ in ("compound", "amod", "nmod") and c.i in ctx.tok2key:
+                key = ctx.tok2key[c.i]
+                if is_a(cls_of(key) or "", {"Organization", "Group"}) and cls_of(key) != "Group":
+                    agent(c, "ev.arg.agent.modifier")
+                elif cls_of(key) in PLACE_CLASSES:
+                    place(c, "ev.arg.place.modifier")
+            elif c.dep_ == "acl" and c.lemma_.lower() in ("carry", "conduct", "launch", "stage"):
+                for a in c.children:
+                    if a.dep_ == "agent":
+                        for p in a.children:
+                            if p.dep_ == "pobj":
+                                agent(p, "ev.arg.agent.by")
+        for q, _ in _args_via_prep(t, {"on", "against", "upon"}):
+            if fr.cls != "Agreement":
+                target(q, "ev.arg.target.on")
+        gov = _governing_verb(t)
+        if gov is not None and t.dep_ in ("dobj",) and (gov.lemma_.lower() in ctx.rules.words["perpetration_verbs"] or gov.lemma_.lower() == "carry"):
+            passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in gov.children)
+            for c in gov.children:
+                if c.dep_ == "nsubj" and not passive:
+                    agent(c, "ev.arg.agent.perpetration-verb")
+            for q, prep in _args_via_prep(gov, PLACE_PREPS):
+                place(q, "ev.arg.place.verb-prep")
+            for q, prep in _args_via_prep(gov, {"on", "against", "at"}):
+                if not ctx.cls_of(ctx.entity_at(q, allow_generic=False)) in PLACE_CLASSES:
+                    target(q, "ev.arg.target.verb-prep")
+        if gov is not None and t.dep_ == "nsubjpass" and gov.lemma_.lower() in ("carry", "conduct", "launch", "stage"):
+            for c in gov.children:
+                if c.dep_ == "agent":
+                    for p in c.children:
+                        if p.dep_ == "pobj":
+                            agent(p, "ev.arg.agent.by")
+        # "the attacks targeted X", "the attack hit X"
+        if t.dep_ == "nsubj" and t.head.lemma_.lower() in ("target", "hit", "strike", "kill", "destroy", "damage", "injure", "wound"):
+            for c in t.head.children:
+                if c.dep_ == "dobj":
+                    if t.head.lemma_.lower() in ("target", "hit", "strike", "destroy", "damage"):
+                        target(c, "ev.arg.target.event-subject")
+    # places: prepositional phrases of the trigger
+    for q, prep in _args_via_prep(t, PLACE_PREPS):
+        place(q, "ev.arg.place.prep")
+    # dates: the trigger's date phrases, then the clause's
+    dates = _dates_for(ctx, fr)
+    fr.dates.extend(dates)
+
+
+def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
+    t = fr.trigger
+    out: list[tuple[str, str, str]] = []
+    sent = fr.sent
+    anchors = {t.i}
+    gov = _governing_verb(t) if t.pos_ != "VERB" else None
+    if gov is not None:
+        anchors.add(gov.i)
+    if t.dep_ in ("acl", "relcl") and t.pos_ == "VERB":
+        anchors.add(t.head.i)
+    for ent in sent.ents:
+        if ent.label_ not in ("DATE", "TIME"):
+            continue
+        root = ent.root
+        # climb from the date to the first trigger/verb it attaches to
+        head, hops = root, 0
+        prep = None
+        while head.i not in anchors and head.head is not head and hops < 4:
+            if head.dep_ == "pobj":
+                prep = head.head.lower_
+            head = head.head
+            hops += 1
+            if head.i != t.i and (trigger_of(head, ctx) and head.i not in anchors):
+                break
+        if head.i not in anchors:
+            continue
+        if prep in ("by", "until", "before", "after", "following", "over", "for", "within", "than"):
+            continue
+        ref = ctx.ref_date or _latest_date_before(ctx, ent.start_char)
+        for value, dtype in normalise(ent.text, ref):
+            out.append((value, dtype, "ev.arg.date.attached"))
+    return out
+
+
+def _latest_date_before(ctx: DocContext, pos: int):
+    """The last full date the text gave before ``pos`` (for "On 2 January")."""
+    from kg.extract.dates import parse_iso
+
+    last = None
+    for ent in ctx.doc.ents:
+        if ent.label_ == "DATE" and ent.end_char <= pos:
+            for value, dtype in normalise(ent.text, None):
+                if dtype == "date":
+                    last = parse_iso(value)
+    return last
+
+
+def detect_frames(ctx: DocContext) -> list[Frame]:
+    """Every event frame in the document, in order, with its arguments."""
+    frames: list[Frame] = []
+    for sent in ctx.doc.sents:
+        for tok in sent:
+            trig = trigger_of(tok, ctx)
+            if trig is None or is_irrealis(tok):
+                continue
+            if tok.pos_ == "NOUN" and any(c.like_num for c in tok.children if c.dep_ == "nummod"):
+                continue  # "40 hours", "73 percent"-like counts are not events
+            fr = Frame(trigger=tok, cls=trig.cls, rule=trig.id, sent=sent)
+            dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
+            mods = {c.lower_ for c in tok.children if c.dep_ in ("amod", "advmod")}
+            fr.anaphoric = bool(dets & ctx.rules.words["anaphoric_determiners"]) and not (
+                mods & ctx.rules.words["new_event_modifiers"])
+            frame_arguments(ctx, fr)
+            _reclassify(ctx, fr)
+            frames.append(fr)
+    return frames
+
+
+def _reclassify(ctx: DocContext, fr: Frame) -> None:
+    """Attacks by the state are security operations; "operations" by armed groups
+    are attacks. An operation against militants is a security operation."""
+    classes = {ctx.cls_of(k) for k, _ in fr.agents}
+    state = ctx.rules.words["state_actor_classes"]
+    if fr.cls in ("Attack",) and classes and all(c in {s for s in state} or c in ("SecurityForce", "GovernmentBody", "Country") for c in classes):
+        fr.cls = "SecurityOperation"
+    elif fr.cls == "SecurityOperation" and classes & {"ArmedGroup"}:
+        fr.cls = "Attack"
+    elif fr.cls == "Attack" and not fr.agents and fr.targets and all(
+            ctx.cls_of(k) == "ArmedGroup" for k, _ in fr.targets):
+        fr.cls = "SecurityOperation"
+
+
+def _compatible(a: Frame, b: Frame) -> bool:
+    if EVENT_FAMILY.get(a.cls) != EVENT_FAMILY.get(b.cls):
+        return False
+    if a.cls in ("SecurityOperation", "Invasion") and b.cls in ("Attack", "Hijacking") and a.agents and b.agents:
+        return False
+    da = {v for v, _, _ in a.dates}
+    db = {v for v, _, _ in b.dates}
+    if da and db and not any(x.startswith(y) or y.startswith(x) for x in da for y in db):
+        return False
+    return True
+
+
+def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], dict[int, list[Frame]]]:
+    """Merge frames that describe one event; give each event a key and record its
+    relations. Frames with no argument that nothing refers to are dropped later."""
+    events: list[Frame] = []  # representative frames
+    members: dict[int, list[Frame]] = {}
+    for fr in frames:
+        target = None
+        # same trigger phrase in the same sentence ("gun and bomb attacks")
+        for ev in reversed(events):
+            if fr.sent == ev.sent and fr.trigger.head.i == ev.trigger.i and fr.trigger.dep_ in ("compound", "conj"):
+                target = ev
+                break
+        if target is None and fr.anaphoric:
+            for ev in reversed(events):
+                if _compatible(ev, fr):
+                    target = ev
+                    break
+        if target is None:
+            events.append(fr)
+            members[id(fr)] = [fr]
+        else:
+            members[id(target)].append(fr)
+            target.agents += [a for a in fr.agents if a not in target.agents]
+            target.targets += [a for a in fr.targets if a not in target.targets]
+            target.places += [a for a in fr.places if a not in target.places]
+            target.dates += [a for a in fr.dates if a not in target.dates]
+            if target.cls == "Attack" and fr.cls == "Hijacking":
+                target.cls = "Hijacking"
+            fr.key = None
+    article_id = ctx.article.id
+    for n, ev in enumerate(events, 1):
+        ev.key = f"e:{article_id}:{n}"
+        for m in members[id(ev)]:
+            m.key = ev.key
+    return events, members
+
+
+def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Frame]], keep: set[str]) -> None:
+    """Record events (with at least one argument, or in ``keep``) and their relations."""
+    for ev in events:
+        frames = members[id(ev)]
+        has_args = ev.agents or ev.targets or ev.places or ev.dates
+        if not has_args and ev.key not in keep:
+            continue
+        trig_words = []
+        for fr in frames:
+            w = fr.trigger.lemma_.lower()
+            if w not in trig_words:
+                trig_words.append(w)
+        label = _event_label(ctx, ev)
+        event = Event(key=ev.key, cls=ev.cls, label=label, triggers=trig_words,
+                      evidence=[ctx.evidence(fr.sent, fr.rule) for fr in frames])
+        ctx.facts.events[ev.key] = event
+        ev_by_sent = {}
+        for fr in frames:
+            ev_by_sent.setdefault(fr.sent.start, fr)
+        for fr in frames:
+            for key, rule in fr.agents:
+                pred = "participatedIn" if ev.cls == "Agreement" else "carriedOut"
+                emit(ctx, key, pred, ev.key, fr.sent, rule, tokens=[fr.trigger])
+            for key, rule in fr.targets:
+                emit(ctx, ev.key, "targeted", key, fr.sent, rule, tokens=[fr.trigger])
+            for key, rule in fr.places:
+                emit(ctx, ev.key, "locatedIn", key, fr.sent, rule, tokens=[fr.trigger])
+            for value, dtype, rule in fr.dates:
+                emit_literal(ctx, ev.key, "occurredOn", value, dtype, fr.sent, rule)
+            for key, rule in fr.participants:
+                emit(ctx, key, "participatedIn", ev.key, fr.sent, rule, tokens=[fr.trigger])
+
+
+def _event_label(ctx: DocContext, ev: Frame) -> str:
+    words = {"Attack": "attack", "Hijacking": "hijacking", "Protest": "protest",
+             "SecurityOperation": "security operation", "Invasion": "invasion",
+             "Agreement": "agreement", "ArmedConflict": "armed conflict", "Coup": "coup",
+             "Death": "death", "Event": "event"}
+    parts = [words.get(ev.cls, "event")]
+    if ev.places:
+        parts.append("in " + ctx.facts.entities[ev.places[0][0]].label)
+    if ev.dates:
+        parts.append("on " + ev.dates[0][0])
+    label = " ".join(parts)
+    return label[0].upper() + label[1:]

@@ -1,0 +1,103 @@
+"""Is a relation stated as fact, or only claimed, alleged, hedged or denied?
+
+Walking up the dependency tree from the tokens that expressed a relation:
+
+* a hedge adverb ("reportedly", "allegedly") → ``hedged``;
+* a hedge verb or noun above it ("accused X of supporting", "is believed to have
+  provided", "allegations of") → ``alleged``, claimed by the verb's subject;
+* a negation on the verb → ``negated``;
+* for contentious relations (supports, carried-out, accused), reported speech ("X
+  said that ...") or a quotation → ``reported``/``claimed`` by the speaker, unless the
+  speaker is the relation's own subject (an admission is a fact about the speaker);
+* a denial in the same sentence ("an allegation New Delhi refutes", "denied by
+  Islamabad") names who denies it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+CONTENTIOUS = {"supports", "carriedOut", "accused"}
+CLIMB = {"ccomp", "xcomp", "pcomp", "pobj", "prep", "dobj", "nsubj", "nsubjpass", "conj", "acl",
+         "appos", "compound", "amod", "npadvmod", "attr", "agent", "oprd", "advcl", "dative"}
+
+
+@dataclass(frozen=True)
+class Modality:
+    status: str | None = None  # None: asserted
+    claimant: Token | None = None
+    denier: Token | None = None
+
+
+def _subject(verb: Token) -> Token | None:
+    for c in verb.children:
+        if c.dep_ in ("nsubj",):
+            return c
+    for c in verb.children:
+        if c.dep_ == "agent":
+            for p in c.children:
+                if p.dep_ == "pobj":
+                    return p
+    if verb.dep_ in ("conj", "advcl", "pcomp", "xcomp") and verb.head is not verb:
+        return _subject(verb.head)
+    return None
+
+
+def _quoted(tok: Token) -> bool:
+    sent = tok.sent
+    inside = False
+    for t in sent:
+        if t.i >= tok.i:
+            return inside
+        if t.text in ("“", "”", '"', "``", "''"):
+            inside = not inside if t.text == '"' else t.text in ("“", "``")
+    return False
+
+
+def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: Token | None = None) -> Modality:
+    hedges, hverbs, hnouns = words["hedges"], words["hedge_verbs"], words["hedge_nouns"]
+    reporting, denials, negs = words["reporting_verbs"], words["denial_verbs"], words["negations"]
+    status, claimant = None, None
+    for tok in tokens:
+        node, steps, prev_dep = tok, 0, tok.dep_
+        while steps < 8:
+            for c in node.children:
+                if c.dep_ == "advmod" and c.lower_ in hedges:
+                    status = status or "hedged"
+                if c.dep_ == "neg" and node.pos_ in ("VERB", "AUX") and node.i >= tok.i - 3 and steps <= 1:
+                    status = "negated"
+            if node.lower_ in hedges and node.dep_ in ("amod", "advmod"):
+                status = status or "hedged"
+            if steps > 0:
+                lemma = node.lemma_.lower()
+                if node.pos_ == "VERB" and lemma in hverbs:
+                    status, claimant = "alleged", _subject(node)
+                    break
+                if node.pos_ == "NOUN" and node.lower_ in hnouns:
+                    status = "alleged"
+                    break
+                if predicate in CONTENTIOUS and node.pos_ == "VERB" and lemma in reporting and prev_dep in ("ccomp", "xcomp"):
+                    speaker = _subject(node)
+                    if speaker is None or subject_tok is None or speaker.i != subject_tok.i:
+                        status, claimant = status or "reported", speaker
+                    break
+            if node.dep_ not in CLIMB or node.head is node:
+                break
+            prev_dep = node.dep_
+            node = node.head
+            steps += 1
+        if status:
+            break
+    if status is None and predicate in CONTENTIOUS and any(_quoted(t) for t in tokens):
+        sent = tokens[0].sent
+        speaker = next((_subject(t) for t in sent if t.pos_ == "VERB" and t.lemma_.lower() in reporting | {"condemn", "call"}), None)
+        status, claimant = "claimed", speaker
+    denier = None
+    if status is not None:
+        sent = tokens[0].sent
+        for t in sent:
+            if t.lemma_.lower() in denials and t.pos_ == "VERB":
+                denier = _subject(t)
+                break
+    return Modality(status, claimant, denier)

@@ -1,0 +1,90 @@
+"""Streaming the RDF of a build to disk and producing the output files.
+
+:class:`GraphWriter` appends each article's quads to an N-Quads file as soon as the
+article is extracted (nothing is held in memory but counters), then bulk-loads the
+file into an Oxigraph store to write ``graph.trig`` (one named graph per article plus
+the ontology graph) and ``graph.ttl`` (the merged graph), and derives
+``graph.graphml`` and ``graph.html`` from the store.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDF, URIRef
+
+from kg.model import ArticleFacts
+from kg.rdf import ONTOLOGY_GRAPH, PREFIXES, article_quads, nquad, ntriple, ontology_triples
+from kg.vocab import KG
+
+
+class GraphWriter:
+    """Collects a build's quads in ``folder`` and writes the output files there."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.nq_path = self.folder / ".graph.nq"
+        self.nt_path = self.folder / ".graph.nt"
+        self._nq = self.nq_path.open("w", encoding="utf-8")
+        self._nt = self.nt_path.open("w", encoding="utf-8")
+        self.used: set[URIRef] = set()
+        self.triples = 0
+
+    def add(self, facts: ArticleFacts) -> None:
+        lines_q, lines_t = [], []
+        for s, p, o, g in article_quads(facts):
+            if p == RDF.type:
+                self.used.add(o)
+            else:
+                self.used.add(p)
+            lines_q.append(nquad(s, p, o, g))
+            lines_t.append(ntriple(s, p, o))
+        self._nq.writelines(lines_q)
+        self._nt.writelines(lines_t)
+
+    def finish(self, html: bool = True) -> ox.Store:
+        """Write graph.trig, graph.ttl, graph.graphml and graph.html."""
+        for s, p, o in ontology_triples(sorted(self.used)):
+            self._nq.write(nquad(s, p, o, ONTOLOGY_GRAPH))
+            self._nt.write(ntriple(s, p, o))
+        self._nq.close()
+        self._nt.close()
+        dataset = ox.Store()
+        dataset.bulk_load(path=str(self.nq_path), format=ox.RdfFormat.N_QUADS)
+        dataset.dump(str(self.folder / "graph.trig"), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+        merged = ox.Store()
+        merged.bulk_load(path=str(self.nt_path), format=ox.RdfFormat.N_TRIPLES)
+        merged.dump(str(self.folder / "graph.ttl"), format=ox.RdfFormat.TURTLE,
+                    from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
+        self.triples = count_triples(merged)
+        self.store = merged
+        from kg.analytics import graph_to_networkx, write_graphml
+
+        nxg = graph_to_networkx(merged)
+        write_graphml(nxg, self.folder / "graph.graphml")
+        if html:
+            from kg.visualise import write_html
+
+            write_html(nxg, self.folder / "graph.html")
+        self.nq_path.unlink(missing_ok=True)
+        self.nt_path.unlink(missing_ok=True)
+        return dataset
+
+    def entities_by_class(self) -> Counter:
+        counts: Counter = Counter()
+        q = f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+                  ?e a ?c . ?e <{RDF.type}> ?c .
+                  FILTER(STRSTARTS(STR(?e), "https://w3id.org/kg-news/id/entity/"))
+                }} GROUP BY ?c"""
+        for row in self.store.query(q):
+            counts[str(row["c"].value).rsplit("#", 1)[-1]] = int(row["n"].value)
+        return counts
+
+
+def count_triples(store: ox.Store) -> int:
+    row = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
+    return int(row["n"].value)
+
+
+__all__ = ["GraphWriter", "count_triples", "KG"]
