@@ -117,7 +117,7 @@ class DocContext:
         # 3. the country and region the story is about
         counts: Counter = Counter()
         region_counts: Counter = Counter()
-        for ent in self.facts.entities.values():
+        for ent in list(self.facts.entities.values()):
             n = max(1, len(ent.mentions))
             if ent.cls == "Country":
                 counts[ent.key] += n
