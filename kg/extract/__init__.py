@@ -10,8 +10,8 @@ from spacy.tokens import Doc
 
 from kg.extract.casualties import link_reports
 from kg.extract.context import DocContext
-from kg.extract.events import assemble_events, detect_frames, emit_events
-from kg.extract.relations import (event_relations, neighbour_relations, pattern_relations,
+from kg.extract.events import assemble_events, detect_frames, emit_events, target_lists
+from kg.extract.relations import (adjacent_place_relations, event_relations, neighbour_relations, pattern_relations,
                                   role_relations, route_relations)
 from kg.extract.rules import Rules, load_rules
 from kg.gazetteer import Gazetteer
@@ -25,8 +25,10 @@ def extract_facts(doc: Doc, article: Article, gaz: Gazetteer, rules: Rules | Non
     ctx = DocContext(doc, article, gaz, rules or load_rules())
     role_relations(ctx)
     frames = detect_frames(ctx)
+    target_lists(ctx, frames)
     events, members = assemble_events(ctx, frames)
     pattern_relations(ctx)
+    adjacent_place_relations(ctx)
     route_relations(ctx)
     neighbour_relations(ctx)
     keep = event_relations(ctx, frames)

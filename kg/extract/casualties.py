@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from spacy.tokens import Token
 
-from kg.extract.context import DocContext
+from kg.extract.context import DocContext, emit
 from kg.extract.events import Frame
 from kg.model import CasualtyReport
 
@@ -255,7 +255,29 @@ def link_reports(ctx: DocContext, frames: list[Frame]) -> set[str]:
         ctx.facts.reports.append(rep)
         if event:
             keep.add(event)
+            for place in _figure_places(ctx, tok, kind_tok):
+                emit(ctx, event, "locatedIn", place, tok.sent, "cas.place", tokens=[kind_tok])
     return keep
+
+
+def _figure_places(ctx: DocContext, num: Token, kind_tok: Token) -> list[str]:
+    """Places where the victims were: "killed in Gwadar", "including women and
+    children in Gwadar"."""
+    out = []
+    holders = [kind_tok, num.head]
+    for h in list(holders):
+        for c in h.children:
+            if c.dep_ == "prep" and c.lower_ == "including":
+                holders.extend(p for p in c.subtree if p.dep_ in ("pobj", "conj"))
+    for h in holders:
+        for c in h.children:
+            if c.dep_ == "prep" and c.lower_ in ("in", "across", "near"):
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        key = ctx.entity_at(p, allow_generic=False, allow_pronoun=False)
+                        if key and ctx.cls_of(key) in ("City", "Region", "Country", "Place", "Facility") and key not in out:
+                            out.append(key)
+    return out
 
 
 def _linked(a: Token, b: Token) -> bool:

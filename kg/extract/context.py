@@ -53,6 +53,7 @@ def is_a(cls: str, allowed: set[str] | frozenset[str]) -> bool:
 
 def clean_name(text: str) -> str:
     """A mention's text without a leading article, possessive or stray punctuation."""
+    text = re.split(r"\s*[(\[]", text, maxsplit=1)[0] if not text.lstrip().startswith("(") else text
     text = re.sub(r"\s+", " ", text).strip(" \t\n,;:\"'“”‘’()[]")
     text = re.sub(r"^(?:the|The|THE)\s+", "", text)
     text = re.sub(r"(?:'s|’s|'|’)$", "", text).strip()
@@ -114,6 +115,13 @@ class DocContext:
         # 2. named entities
         for e in ents:
             self._named_entity(e)
+        # headline case misleads the NER: a name seen only in the title must be known
+        title_end = len(self.article.title) if self.article.title else 0
+        for key in [k for k, v in self.facts.entities.items()
+                    if title_end and not v.gazetteer_id and v.mentions and all(s < title_end for s, _ in v.mentions)]:
+            del self.facts.entities[key]
+            for i in [i for i, k in self.tok2key.items() if k == key]:
+                del self.tok2key[i]
         # 3. the country and region the story is about
         counts: Counter = Counter()
         region_counts: Counter = Counter()
@@ -288,6 +296,8 @@ class DocContext:
         lex = self.rules.lexicon
         # regional: "provincial officials"
         mods = {c.lower_ for c in tok.children if c.dep_ in ("amod", "compound")}
+        if tok.i > 0:
+            mods.add(self.doc[tok.i - 1].lower_)  # "the provincial government spokesperson"
         for item in lex.get("regional_institutions", []):
             if low in item["heads"] and mods & set(item["modifiers"]) and self.home_region:
                 region = self.facts.entities[self.home_region]
@@ -314,10 +324,12 @@ class DocContext:
 
     def _institution_entity(self, tok: Token, label: str, cls: str, rule: str) -> str:
         entry = self.gaz.lookup(label)
-        span_toks = [c for c in tok.subtree if c.i <= tok.i and c.dep_ in ("amod", "compound", "poss", "case", "nmod")
-                     and c.i >= tok.left_edge.i] + [tok]
-        span_toks = sorted(span_toks, key=lambda t: t.i)
-        surface = clean_name(self.doc[span_toks[0].i:tok.i + 1].text)
+        mods = [c for c in tok.children if c.i < tok.i and c.dep_ in ("amod", "compound", "poss", "nmod")
+                and not any(g.dep_ in ("conj", "cc") for g in c.children)]
+        start = min([m.left_edge.i if m.dep_ == "poss" else m.i for m in mods], default=tok.i)
+        surface = clean_name(self.doc[start:tok.i + 1].text)
+        if "," in surface:
+            surface = tok.text
         bare = tok.text if tok.text[0].islower() or tok.text.isupper() else tok.text
         key = f"g:{entry.id}" if entry else f"n:{fold(label)}"
         ent = self.gaz_entity(entry, surface, (tok.idx, tok.idx + len(tok))) if entry else \
@@ -365,8 +377,8 @@ class DocContext:
             if c.ent_type_ in ("DATE", "TIME", "CARDINAL", "ORDINAL"):
                 continue
             sub = [t for t in c.subtree if t.dep_ not in ("det", "punct", "cc", "conj", "prep") and t.lower_ not in drop]
-            if c.dep_ == "amod" and c.pos_ == "VERB" and c.lower_.endswith("ing"):
-                continue
+            if c.dep_ == "amod" and c.pos_ == "VERB":
+                continue  # "targeted civilians", "coordinated attacks": not part of the name
             mods.extend(sub)
         if extra_mod is not None:
             mods = [m for m in mods if m.i != extra_mod.i] + [extra_mod]
@@ -388,13 +400,21 @@ class DocContext:
             return key
         low, lemma = tok.lower_, tok.lemma_.lower()
         words = self.rules.words
-        # "the city of Maiduguri", "the province of Balochistan"
+        # "the city of Maiduguri", "the province of Balochistan", "Xinjiang province"
         if lemma in words["city_words"] | words["region_words"]:
+            for c in tok.children:
+                if c.dep_ in ("compound", "nmod") and c.i in self.tok2key and self.cls_of(self.tok2key[c.i]) in PLACE_CLASSES:
+                    return self.tok2key[c.i]
             for c in tok.children:
                 if c.dep_ == "prep" and c.lower_ == "of":
                     for p in c.children:
                         if p.dep_ == "pobj" and p.i in self.tok2key:
                             return self.tok2key[p.i]
+        # "An insurgent group, the Baloch Liberation Army, took ...": the name in apposition
+        if tok.pos_ == "NOUN":
+            for c in tok.children:
+                if c.dep_ == "appos" and c.i in self.tok2key and self.cls_of(self.tok2key[c.i]) not in PLACE_CLASSES:
+                    return self.tok2key[c.i]
         # "JeM, a Pakistan-based terrorist group": the descriptor stands for the name
         if tok.dep_ == "appos" and tok.pos_ == "NOUN" and tok.head.i in self.tok2key:
             return self.tok2key[tok.head.i]
@@ -422,12 +442,14 @@ class DocContext:
                                 tok.idx, same_sentence_first=tok.sent)
         if tok.pos_ == "PRON" and low in PRONOUNS_PERSON:
             return self.salient({"Person"}, tok.idx)
+        if tok.pos_ == "NOUN" and lemma == "province" and dets & {"a", "the", "this", "that"}:
+            return self.salient({"Region"}, tok.idx) or self.home_region
         if tok.pos_ != "NOUN" or not (dets & {"the", "this", "that", "these", "those", "his", "its", "their"}):
             return None
         if lemma in ("group", "organization", "organisation", "outfit", "militant", "insurgent"):
             return self.salient({"ArmedGroup"}, tok.idx)
         if lemma in ("province", "region", "state"):
-            return self.salient({"Region"}, tok.idx)
+            return self.salient({"Region"}, tok.idx) or self.home_region
         if lemma in ("country", "nation"):
             return self.salient({"Country"}, tok.idx)
         if lemma in ("city", "town", "village"):

@@ -32,8 +32,11 @@ IRREALIS_HEADS = {"threaten", "vow", "plan", "warn", "intend", "aim", "seek", "w
                   "protect", "prevent", "avoid", "fear", "risk", "stop", "deter", "thwart", "foil"}
 IRREALIS_NOUNS = {"warning", "warnings", "threat", "threats", "plan", "plans", "intention", "risk",
                   "fear", "fears", "capacity", "capability", "ability", "potential", "prospect"}
-PLACE_PREPS = {"in", "at", "across", "near", "inside", "throughout", "outside", "around", "along", "on"}
+PLACE_PREPS = {"in", "at", "across", "near", "inside", "throughout", "outside", "around", "along"}
 TARGET_PREPS = {"on", "against", "at", "upon"}
+CONTAINERS = {"series", "wave", "spate", "string", "number", "surge", "spree", "set", "barrage", "volley",
+              "round", "flurry", "chain", "campaign", "cycle", "wave", "rash", "string", "succession", "burst"}
+AFFILIATION = {"affiliated", "linked", "associated", "loyal", "belonging", "allied", "tied", "connected"}
 EVENT_FAMILY = {"Attack": "violence", "Hijacking": "violence", "SecurityOperation": "violence",
                 "Invasion": "violence", "Protest": "protest", "Agreement": "agreement",
                 "ArmedConflict": "conflict", "Coup": "coup", "Death": "death"}
@@ -51,7 +54,10 @@ class Frame:
     dates: list[tuple[str, str, str]] = field(default_factory=list)  # (value, datatype, rule)
     participants: list[tuple[str, str]] = field(default_factory=list)
     anaphoric: bool = False
+    bare_plural: bool = False  # "Attacks unfolded ...": the event already told, if of the same class
     key: str | None = None
+    extra_evidence: list[Span] = field(default_factory=list)
+    target_sents: dict[str, Span] = field(default_factory=dict)
 
 
 def trigger_of(tok: Token, ctx: DocContext):
@@ -128,6 +134,13 @@ def _governing_verb(tok: Token) -> Token | None:
     return None
 
 
+def container_of(tok: Token) -> Token | None:
+    """"a series of assaults", "a wave of attacks": the noun the trigger is counted by."""
+    if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in CONTAINERS:
+        return tok.head.head
+    return None
+
+
 def _agent_token(ctx: DocContext, tok: Token) -> str | None:
     """Entity for an agent position; "fighters of X" and "members of X" resolve to X."""
     if tok.lemma_.lower() in ("fighter", "member", "militant", "gunman", "insurgent", "operative", "unit", "squad", "bomber"):
@@ -139,6 +152,17 @@ def _agent_token(ctx: DocContext, tok: Token) -> str | None:
                         if key:
                             return key
     key = ctx.entity_at(tok)
+    if key is None or (ctx.facts.entities.get(key) and ctx.facts.entities[key].generic):
+        # "armed groups, primarily affiliated with the BLA"
+        for c in tok.children:
+            if c.dep_ in ("acl", "amod", "relcl") and c.lower_ in AFFILIATION:
+                for p in c.children:
+                    if p.dep_ == "prep" and p.lower_ in ("with", "to"):
+                        for q in p.children:
+                            if q.dep_ == "pobj":
+                                named = ctx.entity_at(q, allow_generic=False)
+                                if named:
+                                    return named
     return key
 
 
@@ -161,14 +185,19 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             if key and key not in [a for a, _ in fr.agents]:
                 fr.targets.append((key, rule))
 
-    def place(tok: Token, rule: str) -> None:
+    def place(tok: Token, rule: str, depth: int = 0) -> None:
         key = ctx.entity_at(tok, allow_pronoun=False)
+        if (key is None or cls_of(key) not in PLACE_CLASSES) and depth == 0:
+            # "in at least twelve towns and cities across Balochistan"
+            for q, _ in _args_via_prep(tok, {"across", "in", "throughout", "of"}):
+                place(q, rule + ".nested", depth + 1)
+            return
         if key and cls_of(key) in PLACE_CLASSES:
             if (key, rule) not in fr.places:
                 fr.places.append((key, rule))
             # nested: "at a railway station in Quetta"
             for q, _ in _args_via_prep(tok, {"in", "inside", "near"}):
-                place(q, rule + ".nested")
+                place(q, rule + ".nested", depth + 1)
 
     if t.pos_ == "VERB":
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in t.children)
@@ -193,6 +222,19 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         if not fr.agents and t.dep_ == "relcl":
             agent(t.head, "ev.arg.agent.relcl")
     else:
+        box = container_of(t)
+        heads = [t] + ([box] if box is not None else [])
+        for h in heads:
+            for c in h.subtree:
+                if c.dep_ == "prep" and c.lower_ == "by" and c.head.i != t.i:
+                    for p in c.children:
+                        key = ctx.entity_at(p, allow_generic=False) if p.dep_ == "pobj" else None
+                        if key and is_a(cls_of(key) or "", {"Organization", "Person"}):
+                            agent(p, "ev.arg.agent.by-phrase")
+        if box is not None:
+            for q, _ in _args_via_prep(box, PLACE_PREPS):
+                place(q, "ev.arg.place.container")
+        t_role = box if box is not None else t
         for c in t.children:
             if c.dep_ == "prep" and c.lower_ == "by":
                 for p in c.children:
@@ -200,6 +242,9 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                         agent(p, "ev.arg.agent.by")
             elif c.dep_ == "poss":
                 agent(c, "ev.arg.agent.possessive")
+            elif c.dep_ in ("compound", "nmod") and c.i not in ctx.tok2key and c.pos_ == "NOUN" \
+                    and ctx.rules.generic_class.get(c.lower_) in ("Facility", "Vehicle"):
+                target(c, "ev.arg.target.modifier")  # "a prison attack", "the convoy bombing"
             elif c.dep_ in ("compound", "amod", "nmod") and c.i in ctx.tok2key:
                 key = ctx.tok2key[c.i]
                 if is_a(cls_of(key) or "", {"Organization", "Group"}) and cls_of(key) != "Group":
@@ -215,8 +260,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         for q, _ in _args_via_prep(t, {"on", "against", "upon"}):
             if fr.cls != "Agreement":
                 target(q, "ev.arg.target.on")
-        gov = _governing_verb(t)
-        if gov is not None and t.dep_ in ("dobj",) and (gov.lemma_.lower() in ctx.rules.words["perpetration_verbs"] or gov.lemma_.lower() == "carry"):
+        gov = _governing_verb(t_role)
+        if gov is not None and t_role.dep_ in ("dobj",) and (gov.lemma_.lower() in ctx.rules.words["perpetration_verbs"] or gov.lemma_.lower() == "carry"):
             passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in gov.children)
             for c in gov.children:
                 if c.dep_ == "nsubj" and not passive:
@@ -226,18 +271,25 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             for q, prep in _args_via_prep(gov, {"on", "against", "at"}):
                 if not ctx.cls_of(ctx.entity_at(q, allow_generic=False)) in PLACE_CLASSES:
                     target(q, "ev.arg.target.verb-prep")
-        if gov is not None and t.dep_ == "nsubjpass" and gov.lemma_.lower() in ("carry", "conduct", "launch", "stage"):
+        if gov is not None and t_role.dep_ == "nsubjpass" and gov.lemma_.lower() in ("carry", "conduct", "launch", "stage"):
             for c in gov.children:
                 if c.dep_ == "agent":
                     for p in c.children:
                         if p.dep_ == "pobj":
                             agent(p, "ev.arg.agent.by")
         # "the attacks targeted X", "the attack hit X"
-        if t.dep_ == "nsubj" and t.head.lemma_.lower() in ("target", "hit", "strike", "kill", "destroy", "damage", "injure", "wound"):
-            for c in t.head.children:
+        if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in ("target", "hit", "strike", "destroy", "damage"):
+            for c in t_role.head.children:
                 if c.dep_ == "dobj":
-                    if t.head.lemma_.lower() in ("target", "hit", "strike", "destroy", "damage"):
-                        target(c, "ev.arg.target.event-subject")
+                    target(c, "ev.arg.target.event-subject")
+    if t.pos_ != "VERB" and not fr.targets:
+        for v in t.sent:
+            if v.i > t.i and v.lemma_.lower() in ("target", "hit") and v.tag_ == "VBD" \
+                    and not any(c.dep_ in ("nsubj", "nsubjpass") for c in v.children):
+                objs = [c for c in v.children if c.dep_ == "dobj"] or ([v.head] if v.dep_ == "amod" else [])
+                for o in objs:
+                    target(o, "ev.arg.target.event-subject-fallback")
+                break
     # places: prepositional phrases of the trigger
     for q, prep in _args_via_prep(t, PLACE_PREPS):
         place(q, "ev.arg.place.prep")
@@ -255,6 +307,12 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
     if gov is not None:
         anchors.add(gov.i)
     if t.dep_ in ("acl", "relcl") and t.pos_ == "VERB":
+        anchors.add(t.head.i)
+    box = container_of(t)
+    if box is not None:
+        anchors.add(box.i)
+    # "a prior major incident in March 2025, when the BLA hijacked ..."
+    if t.dep_ in ("relcl", "advcl") and any(c.lower_ == "when" for c in t.children):
         anchors.add(t.head.i)
     for ent in sent.ents:
         if ent.label_ not in ("DATE", "TIME"):
@@ -303,15 +361,54 @@ def detect_frames(ctx: DocContext) -> list[Frame]:
                 continue
             if tok.pos_ == "NOUN" and any(c.like_num for c in tok.children if c.dep_ == "nummod"):
                 continue  # "40 hours", "73 percent"-like counts are not events
+            if tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG" and tok.head.i not in ctx.tok2key:
+                continue  # "elements targeting civilians": a description, not an event
             fr = Frame(trigger=tok, cls=trig.cls, rule=trig.id, sent=sent)
-            dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
-            mods = {c.lower_ for c in tok.children if c.dep_ in ("amod", "advmod")}
+            holders = [tok] + ([container_of(tok)] if container_of(tok) is not None else [])
+            dets = {c.lower_ for h in holders for c in h.children if c.dep_ in ("det", "poss")}
+            mods = {c.lower_ for h in holders for c in h.children if c.dep_ in ("amod", "advmod")}
+            if "recent" in mods or "latest" in mods:
+                dets.add("the")
+            bare_plural = not dets and tok.tag_ == "NNS" and tok.dep_ in ("nsubj", "nsubjpass")
             fr.anaphoric = bool(dets & ctx.rules.words["anaphoric_determiners"]) and not (
                 mods & ctx.rules.words["new_event_modifiers"])
+            fr.bare_plural = bare_plural and not (mods & ctx.rules.words["new_event_modifiers"])
             frame_arguments(ctx, fr)
             _reclassify(ctx, fr)
             frames.append(fr)
     return frames
+
+
+VIOLENT = {"Attack", "Hijacking", "SecurityOperation", "Invasion"}
+
+
+def target_lists(ctx: DocContext, frames: list[Frame]) -> None:
+    """"Targets included police stations, ...", "with targets including X": the
+    listed targets belong to the violent event of the sentence, or the last one."""
+    for tok in ctx.doc:
+        if tok.lemma_.lower() != "target" or tok.pos_ != "NOUN":
+            continue
+        listed: list[Token] = []
+        if tok.dep_ in ("nsubj",) and tok.head.lemma_.lower() in ("include", "be", "comprise"):
+            listed = [c for c in tok.head.children if c.dep_ in ("dobj", "attr")]
+        for c in tok.children:
+            if c.lower_ in ("including", "include", "such") or (c.dep_ == "prep" and c.lower_ == "like"):
+                listed += [p for p in c.subtree if p.dep_ in ("pobj", "dobj") and p.head.i == c.i]
+        if not listed:
+            continue
+        same = [f for f in frames if f.sent == tok.sent and f.cls in VIOLENT]
+        before = [f for f in frames if f.trigger.i < tok.i and f.cls in VIOLENT]
+        fr = (same or before or [None])[-1] if not same else same[0]
+        if fr is None:
+            continue
+        for item in listed:
+            for q in _conjuncts(item):
+                key = ctx.entity_at(q, allow_pronoun=False)
+                if key and (key, "ev.arg.target.listed") not in fr.targets:
+                    if fr.sent != tok.sent:
+                        fr.extra_evidence.append(tok.sent)
+                    fr.targets.append((key, "ev.arg.target.listed"))
+                    fr.target_sents[key] = tok.sent
 
 
 def _reclassify(ctx: DocContext, fr: Frame) -> None:
@@ -352,11 +449,16 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
             if fr.sent == ev.sent and fr.trigger.head.i == ev.trigger.i and fr.trigger.dep_ in ("compound", "conj"):
                 target = ev
                 break
-        if target is None and fr.anaphoric:
+        days = {v for v, dtype, _ in fr.dates if dtype == "date"}
+        if target is None and days and fr.cls in VIOLENT:
             for ev in reversed(events):
-                if _compatible(ev, fr):
-                    target = ev
+                if ev.cls in VIOLENT and days & {v for v, dtype, _ in ev.dates if dtype == "date"}:
+                    target = ev  # the same violent event on the same day
                     break
+        if target is None and (fr.anaphoric or fr.bare_plural):
+            same = [ev for ev in events if ev.cls == fr.cls and _compatible(ev, fr)]
+            family = [ev for ev in events if _compatible(ev, fr)] if fr.anaphoric else []
+            target = (same or family or [None])[-1]
         if target is None:
             events.append(fr)
             members[id(fr)] = [fr]
@@ -368,6 +470,7 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
             target.dates += [a for a in fr.dates if a not in target.dates]
             if target.cls == "Attack" and fr.cls == "Hijacking":
                 target.cls = "Hijacking"
+            _reclassify(ctx, target)
             fr.key = None
     article_id = ctx.article.id
     for n, ev in enumerate(events, 1):
@@ -401,9 +504,11 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
                 pred = "participatedIn" if ev.cls == "Agreement" else "carriedOut"
                 emit(ctx, key, pred, ev.key, fr.sent, rule, tokens=[fr.trigger])
             for key, rule in fr.targets:
-                emit(ctx, ev.key, "targeted", key, fr.sent, rule, tokens=[fr.trigger])
+                sent = fr.target_sents.get(key, fr.sent)
+                emit(ctx, ev.key, "targeted", key, sent, rule, tokens=[fr.trigger] if sent == fr.sent else [sent.root])
             for key, rule in fr.places:
-                emit(ctx, ev.key, "locatedIn", key, fr.sent, rule, tokens=[fr.trigger])
+                if ev.cls != "ArmedConflict":  # background wars: the place is context, not a fact
+                    emit(ctx, ev.key, "locatedIn", key, fr.sent, rule, tokens=[fr.trigger])
             for value, dtype, rule in fr.dates:
                 emit_literal(ctx, ev.key, "occurredOn", value, dtype, fr.sent, rule)
             for key, rule in fr.participants:

@@ -104,6 +104,39 @@ def pattern_relations(ctx: DocContext) -> None:
                 emit(ctx, sk, rule.predicate, ok, s.sent, rule.id, tokens=list(toks.values()), subject_tok=s)
 
 
+PLACE_ADJECTIVES = {"northern", "southern", "eastern", "western", "central", "northeastern", "northwestern",
+                    "southeastern", "southwestern", "north", "south", "east", "west", "northeast", "northwest",
+                    "southeast", "southwest", "neighbouring", "neighboring", "violence-hit", "restive", "remote",
+                    "volatile", "troubled", "war-torn", "conflict-hit", "occupied", "rural", "mountainous"}
+
+
+def adjacent_place_relations(ctx: DocContext) -> None:
+    """"Gwadar Port in Balochistan", "Pulwama in southern Kashmir": a place name
+    directly followed by "in" and a larger place is located there, whatever the
+    parser attached the phrase to (the gazetteer and class ranks must agree)."""
+    doc = ctx.doc
+    spans: list[tuple[int, int, str]] = []
+    for ent in doc.ents:
+        key = ctx.tok2key.get(ent.root.i)
+        if key and ctx.cls_of(key) in PLACE_CLASSES:
+            spans.append((ent.start, ent.end, key))
+    starts = {s: (e, k) for s, e, k in spans}
+    place_words = ctx.rules.words["region_words"] | ctx.rules.words["city_words"]
+    for s, e, key in spans:
+        i = e
+        if i < len(doc) and doc[i].lower_ in place_words:
+            i += 1
+        if i >= len(doc) or doc[i].lower_ not in ("in", "inside"):
+            continue
+        i += 1
+        while i < len(doc) and (doc[i].lower_ in ("the", "'s", "’s") or doc[i].lower_ in PLACE_ADJECTIVES or doc[i].text == "-"):
+            i += 1
+        if i in starts:
+            obj = starts[i][1]
+            if obj != key and _place_ok(ctx, key, obj):
+                emit(ctx, key, "locatedIn", obj, doc[s].sent, "rel.located.adjacent-in", tokens=[doc[s], doc[i]])
+
+
 # ------------------------------------------------------------------------- roles
 def _role_phrase(tokens: list[Token]) -> str:
     return " ".join(t.lower_ for t in tokens).replace(" - ", "-").replace(" -", "-").replace("- ", "-")
@@ -119,7 +152,8 @@ def _role_tokens(person_root: Token) -> list[Token]:
 
 
 def _split_role(ctx: DocContext, toks: list[Token]) -> tuple[str | None, list[Token]]:
-    """The role title among title tokens, and the tokens qualifying it."""
+    """The role title among title tokens, and the tokens qualifying it (an
+    institution word inside the title, "police officer", qualifies it too)."""
     roles = ctx.rules.words["leader_roles"] | ctx.rules.words["member_roles"]
     best, best_len = None, 0
     words = [t for t in toks if t.pos_ != "PUNCT" or t.text == "-"]
@@ -131,7 +165,8 @@ def _split_role(ctx: DocContext, toks: list[Token]) -> tuple[str | None, list[To
     if best is None:
         return None, []
     i, j = span
-    return best, words[:i] + words[j:]
+    inner = [t for t in words[i:j - 1] if ctx.rules.generic_class.get(t.lower_) in ("SecurityForce", "GovernmentBody")]
+    return best, words[:i] + words[j:] + inner
 
 
 def _org_of(ctx: DocContext, quals: list[Token], head: Token | None) -> str | None:
@@ -252,8 +287,14 @@ def _event_for(ctx: DocContext, tok: Token, frames: list[Frame]) -> str | None:
 
 
 def _salient_event(frames: list[Frame], before: int, classes: set[str] | None = None) -> str | None:
+    """The main event told so far: the one most often mentioned (earliest on ties)."""
     cands = [f for f in frames if f.key and f.trigger.idx < before and (classes is None or f.cls in classes)]
-    return cands[-1].key if cands else None
+    if not cands:
+        return None
+    counts: dict[str, int] = {}
+    for f in cands:
+        counts[f.key] = counts.get(f.key, 0) + 1
+    return max(counts, key=lambda k: (counts[k], -list(counts).index(k)))
 
 
 def _subject_of(verb: Token) -> Token | None:
@@ -355,6 +396,8 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                             objs.extend(t for t in a.subtree if t.pos_ == "PROPN")
             for o in objs:
                 accused = agent_at(ctx, o)
+                if accused and ctx.facts.entities.get(accused) and ctx.facts.entities[accused].generic:
+                    continue
                 if accused and accused != who and is_a(ctx.cls_of(accused) or "", {"Agent", "Country"}):
                     emit(ctx, who, "accused", accused, tok.sent, "rel.accused.verb", tokens=[tok])
     return used
