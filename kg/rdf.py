@@ -27,7 +27,9 @@ Triple = tuple[URIRef, URIRef, URIRef | Literal]
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
 
 PREFIXES = {
-    "kg": KG_NS, "kgid": ID_NS, "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL),
+    "kg": KG_NS, "kgid": ID_NS, "entity": ID_NS + "entity/", "event": ID_NS + "event/",
+    "article": ID_NS + "article/", "statement": ID_NS + "statement/", "report": ID_NS + "report/",
+    "claim": ID_NS + "claim/", "graph": ID_NS + "graph/", "rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL),
     "xsd": str(XSD), "skos": str(SKOS), "prov": str(PROV), "dcterms": str(DCTERMS),
     "geo": str(GEO), "wd": str(WD),
 }

@@ -79,6 +79,42 @@ def qualifier(tok: Token, ctx: DocContext) -> str | None:
     return None
 
 
+def _counts_people(tok: Token, r) -> bool:
+    """A number the NER took for a date ("Between 400 and 500 deaths") still counts
+    people when it is not a year and counts a noun that is not a unit of time."""
+    if re.fullmatch(r"1[89]\d\d|20\d\d", tok.text):
+        return False
+    head = tok.head
+    while head.like_num and head.head is not head:
+        head = head.head
+    return head.pos_ == "NOUN" and head.lemma_.lower() not in r.words["not_victims"] | {"day", "year", "month", "week"}
+
+
+def _kind_by_position(ctx: DocContext, tok: Token) -> tuple[str, str, Token] | None:
+    """When the parse is broken, the words before the number: "killed at least nine
+    people", "raised the death toll to 89"."""
+    r = ctx.rules
+    quals = set(" ".join(ctx.rules.casualties.get("qualifiers", {})).split())
+    i = tok.i - 1
+    while i >= tok.sent.start and (ctx.doc[i].lower_ in quals or ctx.doc[i].lower_ in ("a", "the")):
+        i -= 1
+    if i < tok.sent.start:
+        return None
+    prev = ctx.doc[i]
+    lemma = prev.lemma_.lower()
+    if prev.pos_ == "VERB" and lemma in r.kind_of_verb:
+        k, rid = r.kind_of_verb[lemma]
+        return k, rid, prev
+    if prev.lower_ == "to" and prev.head.pos_ == "VERB":
+        for c in prev.head.children:
+            if c.dep_ == "dobj":
+                for w in [c, *c.children]:
+                    if w.lower_ in r.kind_of_noun:
+                        k, rid = r.kind_of_noun[w.lower_]
+                        return k, rid, c
+    return None
+
+
 def _kind(ctx: DocContext, attach: Token, victim: Token | None) -> tuple[str, str, Token] | None:
     """(kind, rule id, kind token) for a figure attached at ``attach``."""
     r = ctx.rules
@@ -146,6 +182,9 @@ def _source_token(ctx: DocContext, start: Token) -> Token | None:
                         src = next((p for p in c.children if p.dep_ == "pobj"), src)
                 if src is None and node.dep_ in ("conj", "advcl", "pcomp", "xcomp"):
                     src = next((c for c in node.head.children if c.dep_ == "nsubj"), None)
+                if src is None and node.dep_ == "acl" and node.head.dep_ == "dobj":
+                    # "X issued a statement saying ..."
+                    src = next((c for c in node.head.head.children if c.dep_ == "nsubj"), None)
                 if src is not None:
                     return _specific_source(ctx, src, node)
         if node.head is node:
@@ -162,7 +201,12 @@ def _source_token(ctx: DocContext, start: Token) -> Token | None:
 
 def _specific_source(ctx: DocContext, src: Token, verb: Token) -> Token:
     """A vague speaker ("sources", "a report") gives way to the organisation named in
-    the phrase ("sources connected to the NUG") or told ("sources told Reuters")."""
+    the phrase ("sources connected to the NUG") or told ("sources told Reuters"); an
+    unnamed spokesman to the body he speaks for ("a defense ministry spokesman")."""
+    if src.i not in ctx.tok2key and src.lower_ in ctx.rules.words["member_roles"]:
+        for c in src.children:
+            if c.dep_ in ("compound", "amod", "nmod", "poss") and (c.i in ctx.tok2key or ctx.institution(c)):
+                return c
     if src.lemma_.lower() in ("source", "report", "account", "assessment", "estimate", "statement", "document", "study"):
         for t in src.subtree:
             if t.i != src.i and t.i in ctx.tok2key:
@@ -176,7 +220,9 @@ def _specific_source(ctx: DocContext, src: Token, verb: Token) -> Token:
 
 
 def _victim_label(ctx: DocContext, victim: Token) -> str | None:
-    label = ctx.np_label(victim)
+    if victim.lower_ in ("others", "other"):
+        return None
+    label = ctx.np_label(victim) or (victim.lower_ if victim.lower_ in ("people", "persons") else None)
     conj = [c for c in victim.children if c.dep_ == "conj" and not any(x.like_num for x in c.children)]
     if label and conj:
         more = [ctx.np_label(c) for c in conj]
@@ -188,7 +234,11 @@ def figures(ctx: DocContext) -> Iterator[tuple[Token, CasualtyReport, Token]]:
     """Every casualty figure: (number token, report without event, kind token)."""
     r = ctx.rules
     for tok in ctx.doc:
-        if not tok.like_num or tok.ent_type_ in NON_FIGURE_ENTS:
+        if not tok.like_num:
+            continue
+        misparsed = tok.i > 0 and tok.doc[tok.i - 1].lower_ == "to" and tok.i + 1 < len(tok.doc) \
+            and tok.doc[tok.i + 1].like_num  # "raised the toll to 89 two days later"
+        if tok.ent_type_ in NON_FIGURE_ENTS and not (misparsed or _counts_people(tok, r)):
             continue
         if tok.lower_ in MULTIPLIERS and any(c.like_num for c in tok.children):
             continue
@@ -197,7 +247,9 @@ def figures(ctx: DocContext) -> Iterator[tuple[Token, CasualtyReport, Token]]:
             continue
         top = _top_number(tok)
         victim, attach = None, top
-        if top.dep_ == "nummod" or (top.dep_ in ("quantmod", "compound", "amod") and top.head.pos_ == "NOUN"):
+        if misparsed:
+            pass
+        elif top.dep_ == "nummod" or (top.dep_ in ("quantmod", "compound", "amod") and top.head.pos_ == "NOUN"):
             victim = top.head
             attach = victim
             if victim.lower_ in r.words["not_victims"] or victim.lemma_.lower() in r.words["not_victims"]:
@@ -212,7 +264,7 @@ def figures(ctx: DocContext) -> Iterator[tuple[Token, CasualtyReport, Token]]:
             found = (k, rid, victim)
             victims_label = None
         else:
-            found = _kind(ctx, attach, victim)
+            found = _kind(ctx, attach, victim) or _kind_by_position(ctx, tok)
             victims_label = _victim_label(ctx, victim) if victim is not None else None
         if found is None:
             continue
@@ -233,12 +285,26 @@ def figures(ctx: DocContext) -> Iterator[tuple[Token, CasualtyReport, Token]]:
         yield tok, report, kind_tok
 
 
+def _inherit_victims(reports: list[tuple[Token, CasualtyReport, Token]]) -> list[tuple[Token, CasualtyReport, Token]]:
+    """"63 troops were killed ... raised the death toll to 89": a count of deaths or
+    injuries with no victim noun counts the victims named by the figure before it."""
+    out, last = [], None
+    for tok, rep, kind_tok in reports:
+        if rep.victims is None and last is not None and rep.kind in ("killed", "injured") \
+                and kind_tok.lower_ in ("deaths", "dead", "injuries", "toll", "death", "injured", "wounded", "fatalities", "figure"):
+            rep = CasualtyReport(**{**rep.__dict__, "victims": last.victims, "victim_key": last.victim_key})
+        if rep.victims:
+            last = rep
+        out.append((tok, rep, kind_tok))
+    return out
+
+
 def link_reports(ctx: DocContext, frames: list[Frame]) -> set[str]:
     """Attach every figure to the event it reports on and record it. Returns the
     keys of the events reports refer to (so they are kept even without arguments)."""
     keep: set[str] = set()
     seen = set()
-    for tok, rep, kind_tok in figures(ctx):
+    for tok, rep, kind_tok in _inherit_victims(list(figures(ctx))):
         same = [f for f in frames if f.sent == tok.sent and f.key]
         event = None
         if same:

@@ -267,8 +267,17 @@ class DocContext:
 
     # ----------------------------------------------------------------- institutions
     def _country_modifier(self, tok: Token) -> Entry | None:
-        """The country a noun is qualified by: "Pakistani", "Pakistan's", "Pakistan"."""
-        for c in tok.children:
+        """The country a noun is qualified by: "Pakistani", "Pakistan's", "Pakistan"
+        (a modifier, or the word right before it when the parser attached it elsewhere)."""
+        cands = [c for c in tok.children]
+        if tok.i > 0 and self.doc[tok.i - 1].pos_ in ("ADJ", "PROPN") and self.doc[tok.i - 1].head.i != tok.i:
+            cands.append(self.doc[tok.i - 1])
+        for c in cands:
+            if c.i == tok.i - 1 and c.head.i != tok.i:
+                dem = self.gaz.country_of_demonym(c.text)
+                if dem:
+                    return dem
+                continue
             if c.dep_ in ("amod", "compound", "poss", "nmod") and c.i < tok.i:
                 key = self.tok2key.get(c.i)
                 if key and key.startswith("g:"):
@@ -307,6 +316,8 @@ class DocContext:
             heads = set(item["heads"])
             if phrase in heads or low in heads or (lemma in heads and low not in ("official",)):
                 country = self._country_modifier(tok)
+                if country is None and (tok.tag_ == "NNS" and low in ("troops", "soldiers", "forces", "personnel", "officers")):
+                    return None  # unqualified plural: whose troops is not said
                 if country is None:
                     if any(c.dep_ in ("poss", "amod", "compound") and c.pos_ in ("PROPN",) for c in tok.children):
                         return None  # qualified by something else ("the Houthi government")
