@@ -223,7 +223,8 @@ def _victim_label(ctx: DocContext, victim: Token) -> str | None:
     if victim.lower_ in ("others", "other"):
         return None
     label = ctx.np_label(victim) or (victim.lower_ if victim.lower_ in ("people", "persons") else None)
-    conj = [c for c in victim.children if c.dep_ == "conj" and not any(x.like_num for x in c.children)]
+    conj = [c for c in victim.children if c.dep_ == "conj" and not any(x.like_num for x in c.children)
+            and c.lower_ not in ctx.rules.kind_of_noun and not any(x.dep_ == "prep" for x in c.children)]
     if label and conj:
         more = [ctx.np_label(c) for c in conj]
         label = " and ".join([label, *[m for m in more if m]])

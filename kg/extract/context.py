@@ -435,7 +435,7 @@ class DocContext:
         inst = self.institution(tok)
         if inst:
             return inst
-        if allow_pronoun:
+        if allow_pronoun or tok.pos_ != "PRON":
             anaphor = self.anaphor(tok)
             if anaphor:
                 return anaphor
@@ -449,8 +449,9 @@ class DocContext:
         low, lemma = tok.lower_, tok.lemma_.lower()
         dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
         if tok.pos_ == "PRON" and low in PRONOUNS_GROUP:
-            return self.salient({"ArmedGroup", "Organization", "GovernmentBody", "SecurityForce", "Country"},
-                                tok.idx, same_sentence_first=tok.sent)
+            recent = max(0, tok.sent.start_char - 600)
+            org = self.salient({"ArmedGroup", "Organization", "GovernmentBody", "SecurityForce"}, tok.idx, since=recent)
+            return org or self.salient({"ArmedGroup", "Organization", "GovernmentBody", "SecurityForce", "Country"}, tok.idx)
         if tok.pos_ == "PRON" and low in PRONOUNS_PERSON:
             return self.salient({"Person"}, tok.idx)
         if tok.pos_ == "NOUN" and lemma == "province" and dets & {"a", "the", "this", "that"}:
@@ -467,9 +468,10 @@ class DocContext:
             return self.salient({"City"}, tok.idx)
         return None
 
-    def salient(self, classes: set[str], before: int, same_sentence_first: Span | None = None) -> str | None:
-        """The entity of one of ``classes`` mentioned last before char ``before``."""
-        best, best_pos = None, -1
+    def salient(self, classes: set[str], before: int, since: int = 0) -> str | None:
+        """The entity of one of ``classes`` mentioned last before char ``before``
+        (and after char ``since``)."""
+        best, best_pos = None, since - 1
         for ent in self.facts.entities.values():
             if not is_a(ent.cls, classes) or ent.generic:
                 continue

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
-from kg.extract.context import PLACE_CLASSES, DocContext, emit, emit_literal, is_a
+from kg.extract.context import PLACE_CLASSES, PLACE_RANK, DocContext, emit, emit_literal, is_a
 from kg.extract.dates import normalise
 from kg.model import Event, Relation
 
@@ -80,6 +80,8 @@ def trigger_of(tok: Token, ctx: DocContext):
                 return rules.noun_trigger[two]
         if tok.dep_ == "compound" and tok.head.lemma_.lower() in rules.noun_trigger:
             return None  # "bomb attacks": the head is the trigger
+        if any(c.lower_ in rules.words["skip_noun_modifiers"] for c in tok.children if c.dep_ in ("compound", "amod")):
+            return None  # "a heart attack", "a panic attack"
         return rules.noun_trigger.get(lemma) or rules.noun_trigger.get(low)
     return None
 
@@ -172,6 +174,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
     cls_of = ctx.cls_of
 
     def agent(tok: Token, rule: str) -> None:
+        if fr.cls == "Death":
+            return  # the subject of "died" is the one who died
         for q in _conjuncts(tok):
             key = _agent_token(ctx, q)
             if key and is_a(cls_of(key) or "", {"Agent", "Country"}) and (key, rule) not in fr.agents:
@@ -215,12 +219,13 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         for q, prep in _args_via_prep(t, TARGET_PREPS):
             if t.lemma_.lower() in ("fire", "launch", "strike", "open") and prep in ("on", "at", "against"):
                 target(q, "ev.arg.target.prep")
-        if not fr.agents and t.dep_ in ("conj", "advcl", "xcomp") and t.head.pos_ == "VERB":
+        if not fr.agents and t.dep_ in ("conj", "advcl", "xcomp") and t.head.pos_ == "VERB" \
+                and t.head.lemma_.lower() not in ctx.rules.words["reporting_verbs"]:
             for c in t.head.children:
                 if c.dep_ == "nsubj":
                     agent(c, "ev.arg.agent.shared-subject")
-        if not fr.agents and t.dep_ == "relcl":
-            agent(t.head, "ev.arg.agent.relcl")
+        if not fr.agents and t.dep_ in ("relcl", "acl") and not passive:
+            agent(t.head, "ev.arg.agent.modified-noun")  # "security forces attacking protests"
     else:
         box = container_of(t)
         heads = [t] + ([box] if box is not None else [])
@@ -245,7 +250,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             elif c.dep_ in ("compound", "nmod") and c.i not in ctx.tok2key and c.pos_ == "NOUN" \
                     and ctx.rules.generic_class.get(c.lower_) in ("Facility", "Vehicle"):
                 target(c, "ev.arg.target.modifier")  # "a prison attack", "the convoy bombing"
-            elif c.dep_ in ("compound", "amod", "nmod") and c.i in ctx.tok2key:
+            elif c.dep_ in ("compound", "amod", "nmod") and c.i in ctx.tok2key and not any(
+                    ctx.rules.generic_class.get(x.lower_) in ("Facility", "Vehicle") for x in t.doc[c.i + 1:t.i]):
                 key = ctx.tok2key[c.i]
                 if is_a(cls_of(key) or "", {"Organization", "Group"}) and cls_of(key) != "Group":
                     agent(c, "ev.arg.agent.modifier")
@@ -257,6 +263,12 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                         for p in a.children:
                             if p.dep_ == "pobj":
                                 agent(p, "ev.arg.agent.by")
+        if fr.cls == "Protest":
+            for c in t.children:
+                if c.dep_ in ("amod", "compound") and c.i not in ctx.tok2key:
+                    country = ctx.gaz.country_of_demonym(c.text)
+                    if country:
+                        fr.places.append((ctx.gaz_entity(country, c.text).key, "ev.arg.place.demonym"))
         for q, _ in _args_via_prep(t, {"on", "against", "upon"}):
             if fr.cls != "Agreement":
                 target(q, "ev.arg.target.on")
@@ -455,6 +467,12 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
                 if ev.cls in VIOLENT and days & {v for v, dtype, _ in ev.dates if dtype == "date"}:
                     target = ev  # the same violent event on the same day
                     break
+        spots = {k for k, _ in fr.places if ctx.cls_of(k) in ("City", "Facility") and not ctx.facts.entities[k].generic}
+        if target is None and spots and fr.cls in VIOLENT:
+            for ev in reversed(events):
+                if ev.cls in VIOLENT and spots & {k for k, _ in ev.places} and _compatible(ev, fr):
+                    target = ev  # the same violent event at the same named place
+                    break
         if target is None and (fr.anaphoric or fr.bare_plural):
             same = [ev for ev in events if ev.cls == fr.cls and _compatible(ev, fr)]
             family = [ev for ev in events if _compatible(ev, fr)] if fr.anaphoric else []
@@ -503,10 +521,20 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
             for key, rule in fr.agents:
                 pred = "participatedIn" if ev.cls == "Agreement" else "carriedOut"
                 emit(ctx, key, pred, ev.key, fr.sent, rule, tokens=[fr.trigger])
+            named_spots = [k for k, _ in fr.places if ctx.cls_of(k) in ("City", "Region") and not ctx.facts.entities[k].generic]
             for key, rule in fr.targets:
                 sent = fr.target_sents.get(key, fr.sent)
-                emit(ctx, ev.key, "targeted", key, sent, rule, tokens=[fr.trigger] if sent == fr.sent else [sent.root])
+                toks = [fr.trigger] if sent == fr.sent else [sent.root]
+                emit(ctx, ev.key, "targeted", key, sent, rule, tokens=toks)
+                tcls = ctx.cls_of(key)
+                if tcls in ("City", "Region", "Country") and ev.cls in VIOLENT:
+                    emit(ctx, ev.key, "locatedIn", key, sent, rule + ".place", tokens=toks)  # "the assault on Goma"
+                elif tcls in ("Facility", "Vehicle") and named_spots and sent == fr.sent and ev.cls in VIOLENT:
+                    spot = sorted(named_spots, key=lambda k: PLACE_RANK.get(ctx.cls_of(k), 9))[0]
+                    emit(ctx, key, "locatedIn", spot, sent, "ev.target-in-event-place", tokens=toks)
             for key, rule in fr.places:
+                if ev.cls in ("Death", "Protest", "Agreement") and ctx.facts.entities[key].generic:
+                    continue  # "died in a hospital": only named places locate these
                 if ev.cls != "ArmedConflict":  # background wars: the place is context, not a fact
                     emit(ctx, ev.key, "locatedIn", key, fr.sent, rule, tokens=[fr.trigger])
             for value, dtype, rule in fr.dates:

@@ -84,6 +84,9 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
                     break
             if node.dep_ not in CLIMB or node.head is node:
                 break
+            if node.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("since", "when", "after", "before", "while", "as", "until")
+                                            for c in node.children):
+                break  # a time clause is the writer's, not part of the claim above it
             prev_dep = node.dep_
             node = node.head
             steps += 1

@@ -65,6 +65,8 @@ def agent_at(ctx: DocContext, tok: Token) -> str | None:
 
 def _place_ok(ctx: DocContext, s: str, o: str) -> bool:
     es, eo = ctx.facts.entities[s], ctx.facts.entities[o]
+    if eo.cls == "WaterBody" and es.cls != "Vehicle":
+        return False  # a port on a sea borders it; it is not in it
     if es.gazetteer_id and eo.gazetteer_id:
         if eo.gazetteer_id in ctx.gaz.ancestors(es.gazetteer_id):
             return True
@@ -418,7 +420,7 @@ def route_relations(ctx: DocContext) -> None:
         if tok.lemma_.lower() not in ROUTE_NOUNS or tok.pos_ != "NOUN":
             continue
         ends = []
-        for c in tok.children:
+        for c in [x for x in tok.subtree if x.head.i == tok.i or x.head.head.i == tok.i]:
             if c.dep_ == "prep" and c.lower_ in ("from", "to", "between"):
                 for p in c.children:
                     if p.dep_ == "pobj":
