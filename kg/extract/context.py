@@ -32,6 +32,10 @@ ORG_CLASSES = {"Organization", "ArmedGroup", "GovernmentBody", "SecurityForce",
 AGENT_CLASSES = ORG_CLASSES | {"Person", "Group", "Agent"}
 PLACE_RANK = {"Country": 4, "Region": 3, "WaterBody": 3, "Place": 2, "City": 2, "Facility": 1, "Vehicle": 0}
 PRONOUNS_GROUP = {"it", "its", "they", "their", "them", "itself", "themselves"}
+QUANTITY_NOUNS = {"dozens", "dozen", "hundreds", "thousands", "scores", "number", "many", "several", "some", "most",
+                  "all", "both", "each", "one", "two", "three", "members", "group", "groups"}
+HYPHEN_MODIFIED = {"allied", "backed", "based", "linked", "affiliated", "aligned", "sponsored", "funded", "led",
+                   "supported", "inspired"}
 PRONOUNS_PERSON = {"he", "his", "him", "she", "her", "himself", "herself"}
 SUBCLASS = {
     "Person": "Agent", "Organization": "Agent", "Group": "Agent",
@@ -122,6 +126,10 @@ class DocContext:
             del self.facts.entities[key]
             for i in [i for i, k in self.tok2key.items() if k == key]:
                 del self.tok2key[i]
+        # mentions that only qualify another noun ("the Hamas-allied group") are not
+        # antecedents for "it" or "the group"
+        self.modifier_mentions = {c.idx for t in doc if t.lower_ in HYPHEN_MODIFIED
+                                  for c in t.children if c.dep_ in ("npadvmod", "compound", "nmod")}
         # 3. the country and region the story is about
         counts: Counter = Counter()
         region_counts: Counter = Counter()
@@ -376,7 +384,7 @@ class DocContext:
         self._generic[tok.i] = key
         return key
 
-    def np_label(self, tok: Token, extra_mod: Token | None = None) -> str | None:
+    def np_label(self, tok: Token, extra_mod: Token | None = None, drop_mod: Token | None = None) -> str | None:
         """The label of a generic noun phrase: classifying modifiers and the head."""
         drop = self.rules.words["generic_drop_modifiers"]
         mods = []
@@ -386,6 +394,8 @@ class DocContext:
             if c.lower_ in drop or c.like_num or c.pos_ in ("NUM", "DET", "PRON"):
                 continue
             if c.ent_type_ in ("DATE", "TIME", "CARDINAL", "ORDINAL"):
+                continue
+            if drop_mod is not None and c.i == drop_mod.i:
                 continue
             sub = [t for t in c.subtree if t.dep_ not in ("det", "punct", "cc", "conj", "prep") and t.lower_ not in drop]
             if c.dep_ == "amod" and c.pos_ == "VERB":
@@ -403,7 +413,7 @@ class DocContext:
         return label or None
 
     # ----------------------------------------------------------------- token -> entity
-    def entity_at(self, tok: Token, allow_generic: bool = True, allow_pronoun: bool = True) -> str | None:
+    def entity_at(self, tok: Token, allow_generic: bool = True, allow_pronoun: bool = True, depth: int = 0) -> str | None:
         """The entity a token stands for: named, institution, "the city of X",
         relative pronouns, "the group", pronouns, then generic noun phrases."""
         key = self.tok2key.get(tok.i)
@@ -436,18 +446,66 @@ class DocContext:
         if inst:
             return inst
         if allow_pronoun or tok.pos_ != "PRON":
-            anaphor = self.anaphor(tok)
+            anaphor = self.anaphor(tok, depth)
             if anaphor:
                 return anaphor
         if allow_generic:
             return self.generic(tok)
         return None
 
-    def anaphor(self, tok: Token) -> str | None:
+    def entities_at(self, tok: Token) -> list[str]:
+        """Like :meth:`entity_at`, but "dozens of X" is X and "merchant and naval
+        vessels" is two generic entities."""
+        if tok.lemma_.lower() in QUANTITY_NOUNS:
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    for p in c.children:
+                        if p.dep_ == "pobj":
+                            return self.entities_at(p)
+        key = self.entity_at(tok)
+        if key is None or not self.facts.entities[key].generic:
+            return [key] if key else []
+        out = [key]
+        for c in tok.children:
+            if c.dep_ == "amod" and c.i < tok.i:
+                for other in c.conjuncts:
+                    label = self.np_label(tok, extra_mod=other, drop_mod=c)
+                    if label:
+                        k2 = f"n:{fold(label)}"
+                        self.add_entity(k2, label, self.facts.entities[key].cls, label, (tok.idx, tok.idx + len(tok)),
+                                        generic=True)
+                        out.append(k2)
+        if len(out) > 1:  # "merchant and naval vessels": not "merchant vessels" alone
+            ent = self.facts.entities[key]
+            ent.label = self.np_label(tok) or ent.label
+        return out
+
+    def _previous_subject(self, tok: Token) -> Token | None:
+        """The subject of the clause before: earlier in the sentence, or the main
+        subject of the sentence before (the preferred antecedent of "it"/"they")."""
+        sent = tok.sent
+        earlier = [t for t in sent if t.i < tok.i and t.dep_ in ("nsubj", "nsubjpass") and t.pos_ != "PRON"]
+        if earlier:
+            return earlier[-1]
+        if sent.start == 0:
+            return None
+        prev = self.doc[sent.start - 1].sent
+        for t in prev:
+            if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT" and t.pos_ != "PRON":
+                return t
+        return None
+
+    def anaphor(self, tok: Token, depth: int = 0) -> str | None:
         """"the group", "the militant group", "it"/"its"/"they", "the province",
         "the country": the most recent entity of the matching class."""
         low, lemma = tok.lower_, tok.lemma_.lower()
         dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss")}
+        if tok.pos_ == "PRON" and low in PRONOUNS_GROUP and tok.dep_ in ("nsubj", "nsubjpass") and depth < 2:
+            prev = self._previous_subject(tok)
+            if prev is not None:
+                key = self.entity_at(prev, allow_generic=False, depth=depth + 1)
+                if key and is_a(self.cls_of(key) or "", {"Organization", "Country", "Group"}):
+                    return key
         if tok.pos_ == "PRON" and low in PRONOUNS_GROUP:
             recent = max(0, tok.sent.start_char - 600)
             org = self.salient({"ArmedGroup", "Organization", "GovernmentBody", "SecurityForce"}, tok.idx, since=recent)
@@ -476,7 +534,7 @@ class DocContext:
             if not is_a(ent.cls, classes) or ent.generic:
                 continue
             for s, _ in ent.mentions:
-                if best_pos < s < before:
+                if best_pos < s < before and s not in self.modifier_mentions:
                     best, best_pos = ent.key, s
         return best
 
@@ -512,7 +570,10 @@ def emit(self: DocContext, subject: str, predicate: str, obj: str, sent: Span, r
     if subject == obj or not subject or not obj:
         return
     ev = self.evidence(sent, rule)
-    mod = modality_of(tokens or [], predicate, self.rules.words, subject_tok) if tokens else None
+    from kg.extract.modality import STATIC
+
+    static = predicate in STATIC and not subject.startswith("e:")
+    mod = modality_of(tokens or [], predicate, self.rules.words, subject_tok, static) if tokens else None
     if mod is None or mod.status is None:
         self.facts.add_relation(Relation(subject, predicate, obj, ev))
         return

@@ -33,7 +33,9 @@ IRREALIS_HEADS = {"threaten", "vow", "plan", "warn", "intend", "aim", "seek", "w
 IRREALIS_NOUNS = {"warning", "warnings", "threat", "threats", "plan", "plans", "intention", "risk",
                   "fear", "fears", "capacity", "capability", "ability", "potential", "prospect"}
 PLACE_PREPS = {"in", "at", "across", "near", "inside", "throughout", "outside", "around", "along"}
-TARGET_PREPS = {"on", "against", "at", "upon"}
+TARGET_PREPS = {"on", "against", "at", "upon", "into"}
+OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break"}
+ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 CONTAINERS = {"series", "wave", "spate", "string", "number", "surge", "spree", "set", "barrage", "volley",
               "round", "flurry", "chain", "campaign", "cycle", "wave", "rash", "string", "succession", "burst"}
 AFFILIATION = {"affiliated", "linked", "associated", "loyal", "belonging", "allied", "tied", "connected"}
@@ -65,6 +67,9 @@ def trigger_of(tok: Token, ctx: DocContext):
     rules = ctx.rules
     lemma, low = tok.lemma_.lower(), tok.lower_
     if tok.pos_ == "VERB":
+        if lemma in rules.words["weapon_verbs"] and any(
+                c.dep_ == "dobj" and c.lemma_.lower() in rules.words["weapons"] for c in tok.children):
+            return rules.verb_trigger.get("attack")  # "launched missiles at Israel"
         if lemma == "carry" or lemma in rules.words["perpetration_verbs"]:
             return None
         return rules.verb_trigger.get(lemma)
@@ -185,9 +190,16 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         for q in _conjuncts(tok):
             if q.like_num or q.ent_type_ in ("DATE", "TIME", "CARDINAL"):
                 continue
-            key = ctx.entity_at(q)
-            if key and key not in [a for a, _ in fr.agents]:
-                fr.targets.append((key, rule))
+            for key in ctx.entities_at(q):
+                if key and key not in [a for a, _ in fr.agents] and (key, rule) not in fr.targets:
+                    fr.targets.append((key, rule))
+            # "a convoy carrying paramilitary police": those carried are targets too
+            for c in q.children:
+                if c.dep_ == "acl" and c.lemma_.lower() in ("carry", "transport", "ferry", "escort"):
+                    for o in c.children:
+                        if o.dep_ == "dobj" and not ctx.facts.entities.get(ctx.entity_at(o) or "", None) is None \
+                                and not ctx.facts.entities[ctx.entity_at(o)].generic:
+                            target(o, rule + ".carried")
 
     def place(tok: Token, rule: str, depth: int = 0) -> None:
         key = ctx.entity_at(tok, allow_pronoun=False)
@@ -213,13 +225,16 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                     if p.dep_ == "pobj":
                         agent(p, "ev.arg.agent.by")
             elif c.dep_ == "dobj" or (c.dep_ == "nsubjpass" and passive):
-                if fr.cls == "Agreement":
-                    continue
+                if fr.cls == "Agreement" or c.lemma_.lower() in ctx.rules.words["weapons"]:
+                    continue  # "launched missiles at X": the missiles are not the target
                 target(c, "ev.arg.target.object")
         for q, prep in _args_via_prep(t, TARGET_PREPS):
-            if t.lemma_.lower() in ("fire", "launch", "strike", "open") and prep in ("on", "at", "against"):
+            if t.lemma_.lower() in ("fire", "launch", "strike", "open", "lob", "drop", "shoot") and prep in ("on", "at", "against", "into"):
+                target(q, "ev.arg.target.prep")
+            elif t.lemma_.lower() in ("ram", "crash", "plough", "plow", "drive") and prep in ("into", "on"):
                 target(q, "ev.arg.target.prep")
         if not fr.agents and t.dep_ in ("conj", "advcl", "xcomp") and t.head.pos_ == "VERB" \
+                and not any(c.dep_ == "nsubj" for c in t.children) \
                 and t.head.lemma_.lower() not in ctx.rules.words["reporting_verbs"]:
             for c in t.head.children:
                 if c.dep_ == "nsubj":
@@ -289,6 +304,10 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                     for p in c.children:
                         if p.dep_ == "pobj":
                             agent(p, "ev.arg.agent.by")
+        # "the attack took place in Pulwama", "the blast occurred on Saturday"
+        if t_role.dep_ in ("nsubj",) and t_role.head.lemma_.lower() in OCCUR_VERBS:
+            for q, _ in _args_via_prep(t_role.head, PLACE_PREPS):
+                place(q, "ev.arg.place.occur-verb")
         # "the attacks targeted X", "the attack hit X"
         if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in ("target", "hit", "strike", "destroy", "damage"):
             for c in t_role.head.children:
@@ -304,7 +323,18 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 break
     # places: prepositional phrases of the trigger
     for q, prep in _args_via_prep(t, PLACE_PREPS):
+        if prep == "at" and t.lemma_.lower() in ctx.rules.words["weapon_verbs"]:
+            continue  # "fired rockets at Israel": a target, not where it happened
         place(q, "ev.arg.place.prep")
+    if not fr.places and fr.cls in ("Attack", "Hijacking", "SecurityOperation") and t.pos_ == "VERB":
+        # "rammed into a convoy carrying police in India's Jammu and Kashmir state"
+        for c in t.subtree:
+            if c.dep_ == "prep" and c.lower_ in ("in", "inside") and c.head.i != t.i and not trigger_of(c.head, ctx):
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        key = ctx.entity_at(p, allow_generic=False, allow_pronoun=False)
+                        if key and ctx.cls_of(key) in ("City", "Region", "Country"):
+                            fr.places.append((key, "ev.arg.place.subtree"))
     # dates: the trigger's date phrases, then the clause's
     dates = _dates_for(ctx, fr)
     fr.dates.extend(dates)
@@ -476,7 +506,9 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
         if target is None and (fr.anaphoric or fr.bare_plural):
             same = [ev for ev in events if ev.cls == fr.cls and _compatible(ev, fr)]
             family = [ev for ev in events if _compatible(ev, fr)] if fr.anaphoric else []
-            target = (same or family or [None])[-1]
+            cands = same or family
+            if cands:  # the event told most often so far; the latest on ties
+                target = max(cands, key=lambda ev: (len(members[id(ev)]), events.index(ev)))
         if target is None:
             events.append(fr)
             members[id(fr)] = [fr]
@@ -521,15 +553,15 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
             for key, rule in fr.agents:
                 pred = "participatedIn" if ev.cls == "Agreement" else "carriedOut"
                 emit(ctx, key, pred, ev.key, fr.sent, rule, tokens=[fr.trigger])
-            named_spots = [k for k, _ in fr.places if ctx.cls_of(k) in ("City", "Region") and not ctx.facts.entities[k].generic]
+            named_spots = [k for k, _ in fr.places if ctx.cls_of(k) == "City" and not ctx.facts.entities[k].generic]
             for key, rule in fr.targets:
                 sent = fr.target_sents.get(key, fr.sent)
                 toks = [fr.trigger] if sent == fr.sent else [sent.root]
                 emit(ctx, ev.key, "targeted", key, sent, rule, tokens=toks)
                 tcls = ctx.cls_of(key)
-                if tcls in ("City", "Region", "Country") and ev.cls in VIOLENT:
+                if tcls in ("City", "Region") and ev.cls in VIOLENT:
                     emit(ctx, ev.key, "locatedIn", key, sent, rule + ".place", tokens=toks)  # "the assault on Goma"
-                elif tcls in ("Facility", "Vehicle") and named_spots and sent == fr.sent and ev.cls in VIOLENT:
+                elif tcls == "Facility" and named_spots and sent == fr.sent and ev.cls in VIOLENT:
                     spot = sorted(named_spots, key=lambda k: PLACE_RANK.get(ctx.cls_of(k), 9))[0]
                     emit(ctx, key, "locatedIn", spot, sent, "ev.target-in-event-place", tokens=toks)
             for key, rule in fr.places:

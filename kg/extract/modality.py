@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from spacy.tokens import Token
 
 CONTENTIOUS = {"supports", "carriedOut", "accused"}
+# Relations between places and organisations that hold whatever happened around them:
+# "bombed a JeM facility inside Pakistan" hedges the bombing, not where the facility is.
+STATIC = {"locatedIn", "partOf", "borders", "memberOf", "leaderOf", "links"}
 CLIMB = {"ccomp", "xcomp", "pcomp", "pobj", "prep", "dobj", "nsubj", "nsubjpass", "conj", "acl",
          "appos", "compound", "amod", "npadvmod", "attr", "agent", "oprd", "advcl", "dative"}
 
@@ -55,13 +58,16 @@ def _quoted(tok: Token) -> bool:
     return False
 
 
-def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: Token | None = None) -> Modality:
+def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: Token | None = None,
+                static: bool = False) -> Modality:
+    """The modality of a relation expressed by ``tokens``; ``static`` relations
+    (between places and organisations) only look at their own words."""
     hedges, hverbs, hnouns = words["hedges"], words["hedge_verbs"], words["hedge_nouns"]
     reporting, denials, negs = words["reporting_verbs"], words["denial_verbs"], words["negations"]
     status, claimant = None, None
     for tok in tokens:
         node, steps, prev_dep = tok, 0, tok.dep_
-        while steps < 8:
+        while steps < (1 if static else 8):
             for c in node.children:
                 if c.dep_ == "advmod" and c.lower_ in hedges:
                     status = status or "hedged"

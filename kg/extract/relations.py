@@ -131,6 +131,9 @@ def adjacent_place_relations(ctx: DocContext) -> None:
         if i >= len(doc) or doc[i].lower_ not in ("in", "inside"):
             continue
         i += 1
+        if i + 2 < len(doc) and doc[i].lower_ == "the" and doc[i + 1].lower_ in ("heart", "centre", "center", "middle", "outskirts") \
+                and doc[i + 2].lower_ == "of":
+            i += 3  # "Pulwama in the heart of the Kashmir Valley"
         while i < len(doc) and (doc[i].lower_ in ("the", "'s", "’s") or doc[i].lower_ in PLACE_ADJECTIVES or doc[i].text == "-"):
             i += 1
         if i in starts:
@@ -320,6 +323,7 @@ def _subject_of(verb: Token) -> Token | None:
 
 
 VIOLENCE = {"Attack", "Hijacking", "SecurityOperation", "Invasion"}
+ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "hijacker", "shooter", "kidnapper"}
 
 
 def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
@@ -361,6 +365,19 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                 if claimant and event and is_a(ctx.cls_of(claimant) or "", {"Organization", "Group", "Person"}):
                     emit(ctx, claimant, "claimed", event, tok.sent, "rel.claimed.responsible", tokens=[head])
                     used.add(event)
+        # --- "the suicide attacker was a member of JeM": the group carried out the attack
+        if tok.lemma_.lower() in ATTACKER_NOUNS and tok.dep_ == "nsubj" and tok.head.lemma_.lower() == "be":
+            for attr in tok.head.children:
+                if attr.dep_ == "attr" and attr.lemma_.lower() in ("member", "fighter", "militant", "operative"):
+                    for c in attr.children:
+                        if c.dep_ == "prep" and c.lower_ == "of":
+                            for p in c.children:
+                                group = ctx.entity_at(p, allow_generic=False) if p.dep_ == "pobj" else None
+                                event = _salient_event(frames, tok.sent.end_char, VIOLENCE)
+                                if group and event and is_a(ctx.cls_of(group) or "", {"Organization"}):
+                                    emit(ctx, group, "carriedOut", event, tok.sent, "rel.carried-out.attacker-member",
+                                         tokens=[tok.head])
+                                    used.add(event)
         # --- condemned
         if tok.pos_ == "VERB" and lemma in words["condemnation_verbs"]:
             subj = _subject_of(tok)
