@@ -169,17 +169,17 @@ def _merge(data: Graph | Dataset | ConjunctiveGraph) -> Graph:
 
 
 def _candidate_focus_nodes(g: Graph) -> list[Node]:
-    """Nodes any of our shapes can target: typed nodes and subjects/objects of kg
-    properties, in a stable order."""
+    """IRIs any of our shapes can target (typed nodes, subjects and objects of kg
+    properties), in a stable order."""
     from kg.vocab import KG_NS
 
     nodes: set[Node] = set(g.subjects(RDF.type, None))
     for s, p, o in g:
         if str(p).startswith(KG_NS):
             nodes.add(s)
-            if isinstance(o, URIRef):
-                nodes.add(o)
-    return sorted(nodes, key=lambda n: (type(n).__name__, str(n)))
+            nodes.add(o)
+    # pyshacl takes focus nodes as IRIs only: blank nodes are not sampled
+    return sorted((n for n in nodes if isinstance(n, URIRef)), key=str)
 
 
 def _results(report: Graph, graph_name: str | None) -> list[Violation]:
@@ -254,8 +254,13 @@ def validate_graph(data: Graph | Dataset, shapes_path: str | Path | None = None,
       together with the default graph and the ontology, and concatenates the results
       (each :class:`Violation` names its ``graph``). Use it when every article is its
       own named graph and shared nodes (labels, types) live in the default graph.
-    * ``max_focus=N`` validates only the first N candidate focus nodes (in a stable
-      order); the result then has ``complete == False``. Useful for a quick check.
+    * ``max_focus=N`` validates only the first N candidate focus IRIs (in a stable
+      order; blank nodes are never sampled); the result then has ``complete == False``
+      and ``focus_nodes_checked == N``. Useful for a quick check.
+
+    With ``per_graph=True`` every article graph must hold the triples about its own
+    nodes (statements, reports, events); types and labels of shared entities may live
+    in the default graph, which is added to each.
 
     Severity Violation breaks conformance; Warning and Info do not.
     """
@@ -272,8 +277,10 @@ def validate_graph(data: Graph | Dataset, shapes_path: str | Path | None = None,
         # by every article graph; each other named graph is validated on its own
         shared = Graph()
         articles = []
-        default_id = data.default_context.identifier
-        for ctx in data.contexts():
+        default = data.default_graph if hasattr(data, "default_graph") else data.default_context
+        default_id = default.identifier
+        contexts = data.graphs() if hasattr(data, "graphs") else data.contexts()
+        for ctx in contexts:
             is_schema = (None, RDFS.subClassOf, None) in ctx or (None, RDF.type, OWL.Class) in ctx
             if ctx.identifier == default_id or is_schema:
                 for t in ctx:
