@@ -26,9 +26,9 @@ from kg.paths import ontology_dir
 ENTITY_CLASSES = frozenset({
     "Agent", "Person", "Organization", "ArmedGroup", "GovernmentBody", "SecurityForce",
     "MediaOrganization", "InternationalOrganization", "Company", "Group", "Place", "Country",
-    "Region", "City", "Facility", "WaterBody", "Project",
+    "Region", "City", "Facility", "Vehicle", "WaterBody", "Project",
 })
-PLACE_CLASSES = frozenset({"Place", "Country", "Region", "City", "Facility", "WaterBody"})
+PLACE_CLASSES = frozenset({"Place", "Country", "Region", "City", "Facility", "Vehicle", "WaterBody"})
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 _FIELDS = {"id", "name", "class", "aliases", "wikidata", "parent", "country", "lat", "lon",
@@ -146,6 +146,15 @@ def _entry(obj: object, where: str) -> Entry:
         v = obj.get(key)
         if v is not None and not isinstance(v, (int, float)):
             raise GazetteerError(f"{where}: '{key}' must be a number")
+    for key in ("parent", "country", "capital", "source", "note"):
+        v = obj.get(key)
+        if v is not None and not (isinstance(v, str) and v.strip()):
+            raise GazetteerError(f"{where}: '{key}' must be a non-empty string")
+    gid = obj.get("geonameid")
+    if gid is not None and (not isinstance(gid, int) or isinstance(gid, bool) or gid <= 0):
+        raise GazetteerError(f"{where}: 'geonameid' must be a positive integer")
+    if (obj.get("lat") is None) != (obj.get("lon") is None):
+        raise GazetteerError(f"{where}: 'lat' and 'lon' go together")
     if obj.get("lat") is not None and not -90 <= obj["lat"] <= 90:
         raise GazetteerError(f"{where}: lat {obj['lat']} out of range")
     if obj.get("lon") is not None and not -180 <= obj["lon"] <= 180:
@@ -165,6 +174,7 @@ def load_gazetteer(paths: Iterable[Path] | None = None, extra: Iterable[Path] = 
         folder = ontology_dir() / "gazetteer"
         paths = sorted(folder.glob("*.jsonl"))
     gaz = Gazetteer()
+    origin: dict[str, str] = {}
     for path in [*paths, *extra]:
         path = Path(path)
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -177,10 +187,17 @@ def load_gazetteer(paths: Iterable[Path] | None = None, extra: Iterable[Path] = 
                 raise GazetteerError(f"{where}: not valid JSON ({e.msg})") from None
             entry = _entry(obj, where)
             if entry.id in gaz.entries:
-                raise GazetteerError(f"{where}: duplicate id {entry.id!r}")
+                raise GazetteerError(f"{where}: duplicate id {entry.id!r} (first defined at {origin[entry.id]})")
+            origin[entry.id] = where
             gaz.add(entry)
     for e in gaz.entries.values():
-        for ref in (e.parent, e.country, e.capital):
+        for key, ref in (("parent", e.parent), ("country", e.country), ("capital", e.capital)):
             if ref and ref not in gaz.entries:
-                raise GazetteerError(f"gazetteer: {e.id!r} refers to unknown id {ref!r}")
+                raise GazetteerError(f"{origin[e.id]}: {key} of {e.id!r} refers to unknown id {ref!r}")
+        if e.country and gaz.entries[e.country].cls != "Country":
+            raise GazetteerError(f"{origin[e.id]}: country of {e.id!r} is {e.country!r}, which is not a Country")
+        if e.parent and gaz.entries[e.parent].cls not in PLACE_CLASSES:
+            raise GazetteerError(f"{origin[e.id]}: parent of {e.id!r} is {e.parent!r}, which is not a place")
+        if e.capital and gaz.entries[e.capital].cls != "City":
+            raise GazetteerError(f"{origin[e.id]}: capital of {e.id!r} is {e.capital!r}, which is not a City")
     return gaz

@@ -1,0 +1,365 @@
+"""Validate a kg output graph against the SHACL shapes of the ontology.
+
+The shapes (``ontology/shapes.ttl``) encode the output contract: one ``rdfs:label`` per
+entity, typed subjects and objects of core relations, a provenance ``rdf:Statement``
+for every relation triple, well-formed casualty reports, claims and articles, and typed
+dates. Validation uses pyshacl without inference: the class hierarchy comes from the
+ontology (``ontology/kg.ttl``), which is mixed into the data before validating, so
+``sh:class kg:Place`` accepts a ``kg:City``.
+
+Only rdflib and pyshacl are used (no spaCy); pyshacl is imported on first use.
+
+Example (runnable as a doctest)::
+
+    >>> from rdflib import Graph
+    >>> g = Graph().parse(format="turtle", data='''
+    ...     @prefix kg: <https://w3id.org/kg-news/ontology#> .
+    ...     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    ...     <https://w3id.org/kg-news/id/quetta> a kg:City ; rdfs:label "Quetta", "Shal" .
+    ... ''')
+    >>> result = validate_graph(g)
+    >>> result.conforms
+    False
+    >>> [(v.focus, v.shape) for v in result.violations]
+    [('https://w3id.org/kg-news/id/quetta', 'https://w3id.org/kg-news/shapes#EntityLabelShape')]
+    >>> result.counts_by_severity["Violation"]
+    1
+    >>> result.to_json()["violation_count"]
+    1
+
+Scale: validation is in memory and pyshacl is pure Python, roughly 1 ms per triple
+(measured: the 1,500-triple sample build in 0.7 s, a synthetic 20,000-triple graph in
+19 s on 2 cores). Each SHACL-SPARQL query is parsed once, not once per focus node (that
+alone was 5x). A build of millions of triples should be validated per article (one
+named graph at a time: :func:`validate_graph` with a Dataset and ``per_graph=True``,
+same total cost but bounded memory and results per graph) or sampled with
+``max_focus``.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib.graph import ConjunctiveGraph
+from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SEVERITIES = ("Violation", "Warning", "Info")
+
+# File suffix -> (rdflib format, whether it holds named graphs)
+FORMATS = {
+    ".ttl": ("turtle", False),
+    ".turtle": ("turtle", False),
+    ".nt": ("nt", False),
+    ".n3": ("n3", False),
+    ".rdf": ("xml", False),
+    ".xml": ("xml", False),
+    ".owl": ("xml", False),
+    ".trig": ("trig", True),
+    ".nq": ("nquads", True),
+    ".jsonld": ("json-ld", True),
+    ".json": ("json-ld", True),
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One validation result (a violation, warning or info), all fields as strings."""
+
+    focus: str
+    path: str | None
+    message: str
+    severity: str  # "Violation", "Warning" or "Info"
+    shape: str  # IRI of the shape that produced it (blank node id if anonymous)
+    value: str | None = None
+    constraint: str | None = None  # e.g. "MinCountConstraintComponent"
+    graph: str | None = None  # the named graph validated, with per_graph=True
+
+    def __str__(self) -> str:
+        where = f"{self.focus}" + (f" {self.path}" if self.path else "")
+        return f"[{self.severity}] {where}: {self.message}"
+
+
+@dataclass
+class ValidationResult:
+    """The outcome of :func:`validate_graph`.
+
+    ``conforms`` is True when there is no result of severity Violation (warnings and
+    infos do not break conformance). ``focus_nodes_checked`` is None when every node
+    was validated, else the number of focus nodes that were (see ``max_focus``).
+    """
+
+    conforms: bool
+    violations: list[Violation] = field(default_factory=list)
+    focus_nodes_checked: int | None = None
+    graphs_checked: int = 1
+
+    @property
+    def counts_by_severity(self) -> dict[str, int]:
+        counts = Counter(v.severity for v in self.violations)
+        return {s: counts.get(s, 0) for s in SEVERITIES} | {
+            s: n for s, n in counts.items() if s not in SEVERITIES}
+
+    @property
+    def complete(self) -> bool:
+        return self.focus_nodes_checked is None
+
+    def by_shape(self) -> dict[str, int]:
+        """Number of results per shape, most frequent first."""
+        return dict(Counter(v.shape for v in self.violations).most_common())
+
+    def to_json(self) -> dict:
+        """The result as a JSON-serialisable dict (for ``report.json``)."""
+        counts = self.counts_by_severity
+        return {
+            "conforms": self.conforms,
+            "complete": self.complete,
+            "focus_nodes_checked": self.focus_nodes_checked,
+            "graphs_checked": self.graphs_checked,
+            "violation_count": counts["Violation"],
+            "warning_count": counts["Warning"],
+            "counts_by_severity": counts,
+            "counts_by_shape": self.by_shape(),
+            "violations": [asdict(v) for v in self.violations],
+        }
+
+    to_dict = to_json
+
+    def to_json_text(self, indent: int | None = 2) -> str:
+        """:meth:`to_json` as JSON text."""
+        return json.dumps(self.to_json(), indent=indent, ensure_ascii=False)
+
+    def summary(self) -> str:
+        c = self.counts_by_severity
+        head = "conforms" if self.conforms else "does not conform"
+        return f"{head}: {c['Violation']} violation(s), {c['Warning']} warning(s), {c['Info']} info(s)"
+
+
+def _default_path(name: str) -> Path:
+    from kg.paths import ontology_dir
+
+    return ontology_dir() / name
+
+
+_PARSED: dict[tuple[str, float], Graph] = {}
+
+
+def _load(path: Path) -> Graph:
+    """Parse a Turtle file once per (path, mtime). The graph must not be modified."""
+    path = Path(path).resolve()
+    key = (str(path), path.stat().st_mtime)
+    if key not in _PARSED:
+        _PARSED[key] = Graph().parse(path, format="turtle")
+    return _PARSED[key]
+
+
+class _PreparedQueryGraph(Graph):
+    """A Graph that parses each distinct SPARQL query text once.
+
+    pyshacl runs a SHACL-SPARQL constraint once per focus node, passing the same query
+    text each time; rdflib would parse it every time (about 0.1-0.2 s per parse). Here
+    the parsed query is cached and evaluated with the per-node bindings, which gives
+    the same results."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepared: dict[str, object] = {}
+
+    def query(self, query_object, processor="sparql", result="sparql", initNs=None,  # noqa: N803
+              initBindings=None, use_store_provided=True, **kwargs):  # noqa: N803
+        if isinstance(query_object, str) and processor == "sparql" and not kwargs.get("base"):
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                from rdflib.plugins.sparql import prepareQuery
+
+                try:
+                    prepared = prepareQuery(query_object, initNs=initNs or dict(self.namespaces()))
+                except Exception:  # let rdflib report the problem the usual way
+                    prepared = None
+                if prepared is not None:
+                    self._prepared[query_object] = prepared
+            if prepared is not None:
+                query_object = prepared
+        return super().query(query_object, processor, result, initNs, initBindings,
+                             use_store_provided, **kwargs)
+
+
+def _merge(data: Graph | Dataset | ConjunctiveGraph) -> Graph:
+    """All triples of a graph, or of every graph (default and named) of a dataset, in a
+    new graph that caches parsed SPARQL queries."""
+    merged = _PreparedQueryGraph()
+    for prefix, ns in data.namespaces():
+        merged.bind(prefix, ns, override=False)
+    if isinstance(data, (Dataset, ConjunctiveGraph)):
+        for s, p, o, _ in data.quads((None, None, None, None)):
+            merged.add((s, p, o))
+    else:
+        for triple in data:
+            merged.add(triple)
+    return merged
+
+
+def _candidate_focus_nodes(g: Graph) -> list[Node]:
+    """IRIs any of our shapes can target (typed nodes, subjects and objects of kg
+    properties), in a stable order."""
+    from kg.vocab import KG_NS
+
+    nodes: set[Node] = set(g.subjects(RDF.type, None))
+    for s, p, o in g:
+        if str(p).startswith(KG_NS):
+            nodes.add(s)
+            nodes.add(o)
+    # pyshacl takes focus nodes as IRIs only: blank nodes are not sampled
+    return sorted((n for n in nodes if isinstance(n, URIRef)), key=str)
+
+
+def _results(report: Graph, graph_name: str | None) -> list[Violation]:
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        def one(p):
+            v = report.value(r, p)
+            return None if v is None else str(v)
+
+        messages = sorted(str(m) for m in report.objects(r, SH.resultMessage))
+        sev = report.value(r, SH.resultSeverity)
+        comp = report.value(r, SH.sourceConstraintComponent)
+        out.append(Violation(
+            focus=one(SH.focusNode) or "",
+            path=one(SH.resultPath),
+            message="; ".join(messages) or "(no message)",
+            severity=str(sev).rsplit("#", 1)[-1] if sev is not None else "Violation",
+            shape=one(SH.sourceShape) or "",
+            value=one(SH.value),
+            constraint=str(comp).rsplit("#", 1)[-1] if comp is not None else None,
+            graph=graph_name,
+        ))
+    return out
+
+
+def _sort_key(v: Violation):
+    rank = SEVERITIES.index(v.severity) if v.severity in SEVERITIES else len(SEVERITIES)
+    return (rank, v.shape, v.focus, v.path or "", v.value or "", v.message)
+
+
+def _validate_one(g: Graph, shapes: Graph, ontology: Graph | None, owned: bool,
+                  max_focus: int | None, graph_name: str | None = None
+                  ) -> tuple[list[Violation], int | None]:
+    from pyshacl import validate as shacl_validate
+
+    if not owned:
+        g = _merge(g)
+        owned = True
+    if ontology is not None:
+        g += ontology
+    focus = None
+    checked = None
+    if max_focus is not None:
+        candidates = _candidate_focus_nodes(g)
+        if len(candidates) > max_focus:
+            focus = candidates[:max_focus]
+            checked = len(focus)
+        if focus == []:
+            return [], 0
+    _conforms, report, _text = shacl_validate(
+        g, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        allow_infos=True, inplace=owned, focus_nodes=focus)
+    return _results(report, graph_name), checked
+
+
+def validate_graph(data: Graph | Dataset, shapes_path: str | Path | None = None,
+                   ontology_path: str | Path | None = None, *, max_focus: int | None = None,
+                   per_graph: bool = False, include_ontology: bool = True) -> ValidationResult:
+    """Validate ``data`` against the kg SHACL shapes.
+
+    ``data`` is an rdflib ``Graph`` or a ``Dataset``/``ConjunctiveGraph``; a dataset is
+    validated as the union of all its graphs (default and named), whether or not it
+    was created with ``default_union``. The input is never modified.
+
+    ``shapes_path`` and ``ontology_path`` default to ``ontology/shapes.ttl`` and
+    ``ontology/kg.ttl``. The ontology is mixed into the data (for the class hierarchy)
+    unless ``include_ontology`` is False.
+
+    For large builds:
+
+    * ``per_graph=True`` (datasets only) validates each named graph separately, each
+      together with the default graph and the ontology, and concatenates the results
+      (each :class:`Violation` names its ``graph``). Use it when every article is its
+      own named graph and shared nodes (labels, types) live in the default graph.
+    * ``max_focus=N`` validates only the first N candidate focus IRIs (in a stable
+      order; blank nodes are never sampled); the result then has ``complete == False``
+      and ``focus_nodes_checked == N``. Useful for a quick check.
+
+    With ``per_graph=True`` every article graph must hold the triples about its own
+    nodes (statements, reports, events); types and labels of shared entities may live
+    in the default graph, which is added to each.
+
+    Severity Violation breaks conformance; Warning and Info do not.
+    """
+    shapes = _load(Path(shapes_path) if shapes_path else _default_path("shapes.ttl"))
+    ontology = None
+    if include_ontology:
+        ontology = _load(Path(ontology_path) if ontology_path else _default_path("kg.ttl"))
+
+    violations: list[Violation] = []
+    checked: int | None = None
+    graphs = 1
+    if per_graph and isinstance(data, (Dataset, ConjunctiveGraph)):
+        # the default graph and schema graphs (the ontology's class triples) are shared
+        # by every article graph; each other named graph is validated on its own
+        shared = Graph()
+        articles = []
+        default = data.default_graph if hasattr(data, "default_graph") else data.default_context
+        default_id = default.identifier
+        contexts = data.graphs() if hasattr(data, "graphs") else data.contexts()
+        for ctx in contexts:
+            is_schema = (None, RDFS.subClassOf, None) in ctx or (None, RDF.type, OWL.Class) in ctx
+            if ctx.identifier == default_id or is_schema:
+                for t in ctx:
+                    shared.add(t)
+            elif len(ctx):
+                articles.append(ctx)
+        graphs = 0
+        for ctx in sorted(articles, key=lambda c: str(c.identifier)):
+            g = _merge(ctx)
+            g += shared
+            found, n = _validate_one(g, shapes, ontology, True, max_focus, str(ctx.identifier))
+            violations.extend(found)
+            if n is not None:
+                checked = (checked or 0) + n
+            graphs += 1
+        if not articles:
+            violations, checked = _validate_one(shared, shapes, ontology, True, max_focus)
+            graphs = 1
+    else:
+        owned = isinstance(data, (Dataset, ConjunctiveGraph))
+        g = _merge(data) if owned else data
+        violations, checked = _validate_one(g, shapes, ontology, owned, max_focus)
+
+    violations = sorted(set(violations), key=_sort_key)
+    conforms = not any(v.severity == "Violation" for v in violations)
+    return ValidationResult(conforms=conforms, violations=violations,
+                            focus_nodes_checked=checked, graphs_checked=graphs)
+
+
+def load_data(path: str | Path) -> Graph | Dataset:
+    """Parse an RDF file by its suffix: .trig, .nq and .jsonld/.json into a Dataset;
+    .ttl, .nt, .n3 and .rdf/.xml/.owl into a Graph."""
+    path = Path(path)
+    try:
+        fmt, quads = FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS))
+        raise ValueError(f"{path}: unknown RDF file type {path.suffix!r} (known: {known})") from None
+    target: Graph | Dataset = Dataset() if quads else Graph()
+    target.parse(path, format=fmt)
+    return target
+
+
+def validate_file(path: str | Path, **kwargs) -> ValidationResult:
+    """Parse ``path`` (see :func:`load_data`) and validate it with :func:`validate_graph`;
+    keyword arguments are passed on."""
+    return validate_graph(load_data(path), **kwargs)
