@@ -103,6 +103,34 @@ def build(
         raise typer.Exit(3)
 
 
+@app.command()
+def validate(
+    graph: Annotated[Path, typer.Argument(help="An RDF file (.trig, .ttl, .nq, .nt, .rdf, .jsonld).")],
+    shapes: Annotated[Optional[Path], typer.Option(help="SHACL shapes (default: the kg shapes).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    per_graph: Annotated[bool, typer.Option(help="Validate each named graph separately (large datasets).")] = False,
+) -> None:
+    """Validate GRAPH against the kg SHACL shapes; exit code 1 when it does not conform."""
+    from kg.validate import validate_file
+
+    if not graph.exists():
+        fail(f"{graph}: no such file")
+    try:
+        result = validate_file(graph, shapes_path=shapes, per_graph=per_graph)
+    except Exception as e:  # noqa: BLE001 - any parse error becomes a one-line message
+        fail(f"{graph}: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    if json_out:
+        out.print_json(result.to_json_text())
+    else:
+        out.print(f"{graph}: {result.summary()}", markup=False, highlight=False)
+        for v in result.violations[:50]:
+            out.print(f"  {v}", markup=False, highlight=False, soft_wrap=True)
+        if len(result.violations) > 50:
+            out.print(f"  ... and {len(result.violations) - 50} more (use --json)")
+    if not result.conforms:
+        raise typer.Exit(1)
+
+
 def _summary(result) -> None:
     table = Table(title=f"kg build → {result.out_dir}", show_header=True, header_style="bold")
     table.add_column("what")
@@ -119,7 +147,7 @@ def _summary(result) -> None:
     table.add_row("triples", f"{result.triples:,}")
     if result.validation is not None:
         v = result.validation
-        table.add_row("SHACL", "conforms" if v.get("conforms") else f"{v.get('violations', '?')} violation(s)")
+        table.add_row("SHACL", "conforms" if v.get("conforms") else f"{v.get('violation_count', '?')} violation(s)")
     table.add_row("time", f"{sum(result.timings.values()):.1f} s")
     out.print(table)
     out.print("outputs: " + ", ".join(str(result.out_dir / f) for f in
