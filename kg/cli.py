@@ -131,6 +131,39 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold annotations: JSONL, one article a line (see kg.evaluate).")],
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="The graph to score (.trig, .nq, .ttl...).")] = Path("out/graph.trig"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print every measure and list as JSON.")] = False,
+    show_missed: Annotated[bool, typer.Option("--missed", help="List the gold facts not found.")] = False,
+) -> None:
+    """Score GRAPH against GOLD: fact precision/recall/F1, entity and casualty recall,
+    false assertions and provenance coverage."""
+    import json as _json
+
+    from kg.evaluate import evaluate_paths, print_scores
+
+    for path in (gold, graph):
+        if not path.exists():
+            fail(f"{path}: no such file")
+    try:
+        result = evaluate_paths(graph, gold)
+    except (ValueError, KeyError) as e:
+        fail(str(e).splitlines()[0])
+    except Exception as e:  # noqa: BLE001 - a graph that does not parse
+        fail(f"{graph}: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    if json_out:
+        out.print_json(_json.dumps(result))
+        return
+    print_scores(result, out)
+    if show_missed:
+        for item in result["facts_missed"]:
+            out.print(f"  missed: {item}", markup=False, highlight=False)
+    for item in result["false_assertions"]:
+        out.print(f"  false assertion: {item}", markup=False, highlight=False)
+
+
 def _summary(result) -> None:
     table = Table(title=f"kg build → {result.out_dir}", show_header=True, header_style="bold")
     table.add_column("what")

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from datetime import date
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span, Token  # noqa: F401
 
 from kg.extract.dates import parse_iso
 from kg.extract.rules import Rules
@@ -32,6 +32,10 @@ ORG_CLASSES = {"Organization", "ArmedGroup", "GovernmentBody", "SecurityForce",
 AGENT_CLASSES = ORG_CLASSES | {"Person", "Group", "Agent"}
 PLACE_RANK = {"Country": 4, "Region": 3, "WaterBody": 3, "Place": 2, "City": 2, "Facility": 1, "Vehicle": 0}
 PRONOUNS_GROUP = {"it", "its", "they", "their", "them", "itself", "themselves"}
+NAME_CONNECTORS = {"al", "el", "-", "e", "i", "ul", "of", "for", "the", "wal", "and", "de", "la", "du", "des", "bin", "ibn"}
+INSTITUTION_WORDS = {"police", "army", "rangers", "levies", "corps", "guard", "guards", "government", "assembly",
+                     "council", "ministry", "department", "forces", "constabulary", "frontier", "legislature",
+                     "parliament", "senate", "militia", "navy"}
 QUANTITY_NOUNS = {"dozens", "dozen", "hundreds", "thousands", "scores", "number", "many", "several", "some", "most",
                   "all", "both", "each", "one", "two", "three", "members", "group", "groups"}
 HYPHEN_MODIFIED = {"allied", "backed", "based", "linked", "affiliated", "aligned", "sponsored", "funded", "led",
@@ -108,8 +112,39 @@ class DocContext:
         for t in tokens:
             self.tok2key.setdefault(t.i, key)
 
+    def _repair_spans(self) -> None:
+        """Names the statistical NER misses but the text marks clearly:
+        "Harakat al-Zulfiqar Brigade (HZB)" (a capitalised chunk defining an acronym)
+        and "Punjab Police" (a place followed by a capitalised institution word)."""
+        from spacy.util import filter_spans
+
+        doc, new = self.doc, []
+        for tok in doc[2:-1]:
+            if tok.text == "(" or doc[tok.i - 1].text != "(" or doc[tok.i + 1].text != ")":
+                continue
+            j = tok.i - 2
+            while j >= tok.sent.start and (doc[j].text[:1].isupper() or doc[j].lower_ in NAME_CONNECTORS) \
+                    and doc[j].lower_ not in ("the", "a", "an"):
+                j -= 1
+            start, end = j + 1, tok.i - 1
+            while start < end and doc[start].lower_ in NAME_CONNECTORS:
+                start += 1
+            if end - start >= 2 and _acronym_of(tok.text, doc[start:end].text):
+                new.append(Span(doc, start, end, label="ORG"))
+        for ent in doc.ents:
+            if ent.label_ in ("GPE", "NORP") and ent.end < len(doc):
+                nxt = doc[ent.end]
+                if nxt.text[:1].isupper() and nxt.lower_ in INSTITUTION_WORDS and nxt.ent_type_ in ("", "ORG"):
+                    end = ent.end + 1
+                    while end < len(doc) and doc[end].text[:1].isupper() and doc[end].lower_ in INSTITUTION_WORDS:
+                        end += 1
+                    new.append(Span(doc, ent.start, end, label="ORG"))
+        if new:
+            doc.ents = filter_spans([*new, *doc.ents])
+
     def _build_entities(self) -> None:
         doc = self.doc
+        self._repair_spans()
         ents = [e for e in doc.ents if e.label_ not in SKIP_LABELS]
         # 1. acronym definitions: "Long Name (ACR)" / "ACR (Long Name)"
         for e in ents:

@@ -484,15 +484,23 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
     relations. Frames with no argument that nothing refers to are dropped later."""
     events: list[Frame] = []  # representative frames
     members: dict[int, list[Frame]] = {}
+    title_end = len(ctx.article.title) if ctx.article.title else -1
     for fr in frames:
         target = None
+        # the headline summarises the story: its event is the first such event of the body
+        if fr.sent.start_char > title_end:
+            for ev in events:
+                if ev.sent.start_char <= title_end and len(members[id(ev)]) == 1 and \
+                        EVENT_FAMILY.get(ev.cls) == EVENT_FAMILY.get(fr.cls) and _compatible(ev, fr):
+                    target = ev
+                    break
         # same trigger phrase in the same sentence ("gun and bomb attacks")
         for ev in reversed(events):
             if fr.sent == ev.sent and fr.trigger.head.i == ev.trigger.i and fr.trigger.dep_ in ("compound", "conj"):
                 target = ev
                 break
         days = {v for v, dtype, _ in fr.dates if dtype == "date"}
-        if target is None and days and fr.cls in VIOLENT:
+        if target is None and days and fr.cls in VIOLENT:  # noqa: SIM102
             for ev in reversed(events):
                 if ev.cls in VIOLENT and days & {v for v, dtype, _ in ev.dates if dtype == "date"}:
                     target = ev  # the same violent event on the same day
@@ -546,6 +554,7 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
         event = Event(key=ev.key, cls=ev.cls, label=label, triggers=trig_words,
                       evidence=[ctx.evidence(fr.sent, fr.rule) for fr in frames])
         ctx.facts.events[ev.key] = event
+        all_dates = {v for f in frames for v, _, _ in f.dates}
         ev_by_sent = {}
         for fr in frames:
             ev_by_sent.setdefault(fr.sent.start, fr)
@@ -570,6 +579,8 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
                 if ev.cls != "ArmedConflict":  # background wars: the place is context, not a fact
                     emit(ctx, ev.key, "locatedIn", key, fr.sent, rule, tokens=[fr.trigger])
             for value, dtype, rule in fr.dates:
+                if any(d != value and d.startswith(value) for d in all_dates):
+                    continue  # "January 2026" when the day is known
                 emit_literal(ctx, ev.key, "occurredOn", value, dtype, fr.sent, rule)
             for key, rule in fr.participants:
                 emit(ctx, key, "participatedIn", ev.key, fr.sent, rule, tokens=[fr.trigger])

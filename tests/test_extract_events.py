@@ -1,0 +1,79 @@
+"""Events: triggers, roles, dates, classes and merging."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import fact_pairs
+
+pytestmark = pytest.mark.e2e
+
+
+def events(f, cls=None):
+    return [e for e in f.events.values() if cls is None or e.cls == cls]
+
+
+def test_attack_with_agent_target_place_and_date(extract):
+    f = extract("On Saturday, militants of the Baloch Liberation Army attacked a police station in Mastung.",
+                date="2024-11-09")
+    (ev,) = events(f, "Attack")
+    rels = {(r.subject, r.predicate, r.object) for r in f.relations}
+    assert ("g:baloch-liberation-army", "carriedOut", ev.key) in rels
+    assert (ev.key, "locatedIn", "g:mastung") in rels
+    assert any(r.predicate == "targeted" and f.entities[r.object].label == "police station" for r in f.relations)
+    assert (ev.key, "occurredOn", "2024-11-09") in rels
+
+
+def test_noun_event_in_a_series_gets_date_and_agent(extract):
+    f = extract("A series of near-simultaneous assaults on January 31, 2026, across multiple districts by "
+                "the Baloch Liberation Army (BLA) has highlighted weaknesses.")
+    pairs = fact_pairs(f)
+    assert ("Baloch Liberation Army", "carriedOut", "Attack") in pairs
+    assert any(r.predicate == "occurredOn" and r.object == "2026-01-31" for r in f.relations)
+
+
+def test_claim_of_responsibility_links_the_event(extract):
+    f = extract("Gunmen attacked a bus in Quetta. The Baloch Liberation Army claimed responsibility for the attack.")
+    assert ("Baloch Liberation Army", "claimed", "Attack") in fact_pairs(f)
+    assert len(events(f)) == 1  # "the attack" is the same event
+
+
+def test_state_forces_carry_out_security_operations(extract):
+    f = extract("Pakistani security forces raided a compound in Turbat on Monday.", date="2025-03-12")
+    pairs = fact_pairs(f)
+    assert ("Pakistani security forces", "carriedOut", "SecurityOperation") in pairs
+    assert not events(f, "Attack")
+
+
+def test_airstrikes_are_security_operations(extract):
+    f = extract("The junta carried out airstrikes on a village in Sagaing Region.", date="2023-04-12")
+    assert events(f, "SecurityOperation") and not events(f, "Attack")
+
+
+def test_threats_and_plans_are_not_events(extract):
+    f = extract("The group warned that it will attack the United States. It plans to bomb pipelines.")
+    assert not any(r.predicate == "targeted" for r in f.relations)
+
+
+def test_relative_dates_resolve_against_the_article(extract):
+    f = extract("A bomb exploded at a market in Peshawar on Tuesday.", date="2023-04-12")
+    assert any(r.predicate == "occurredOn" and r.object == "2023-04-11" for r in f.relations)
+
+
+def test_separate_events_stay_separate(extract):
+    f = extract("A suicide bomber struck a railway station in Quetta on Saturday. Last week, a bomb blast "
+                "in the city of Mastung killed at least nine people.", date="2024-11-09")
+    places = {f.entities[r.object].label for r in f.relations if r.predicate == "locatedIn" and r.subject.startswith("e:")}
+    evs = {r.subject for r in f.relations if r.predicate == "locatedIn" and r.subject.startswith("e:")}
+    assert {"Quetta", "Mastung"} <= places and len(evs) >= 2
+
+
+def test_protest_located_by_demonym(extract):
+    f = extract("The largest Iranian protests since 2009 spread to many cities.")
+    assert ("Protest", "locatedIn", "Iran") in fact_pairs(f)
+
+
+def test_agreement_participants_and_partners(extract):
+    f = extract("The United States and Papua New Guinea signed a security agreement on Monday.", date="2023-05-22")
+    pairs = fact_pairs(f)
+    assert ("United States", "participatedIn", "Agreement") in pairs
+    assert ("Papua New Guinea", "participatedIn", "Agreement") in pairs
