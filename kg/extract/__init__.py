@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 from kg.extract.casualties import link_reports
 from kg.extract.context import DocContext
 from kg.extract.events import assemble_events, detect_frames, emit_events, target_lists
-from kg.extract.relations import (adjacent_place_relations, event_relations, neighbour_relations, pattern_relations,
+from kg.extract.relations import (adjacent_place_relations, event_relations, hyphen_relations, neighbour_relations, pattern_relations,
                                   role_relations, route_relations)
 from kg.extract.rules import Rules, load_rules
 from kg.gazetteer import Gazetteer
@@ -29,6 +29,7 @@ def extract_facts(doc: Doc, article: Article, gaz: Gazetteer, rules: Rules | Non
     events, members = assemble_events(ctx, frames)
     pattern_relations(ctx)
     adjacent_place_relations(ctx)
+    hyphen_relations(ctx)
     route_relations(ctx)
     neighbour_relations(ctx)
     keep = event_relations(ctx, frames)

@@ -313,6 +313,8 @@ class DocContext:
         """The country a noun is qualified by: "Pakistani", "Pakistan's", "Pakistan"
         (a modifier, or the word right before it when the parser attached it elsewhere)."""
         cands = [c for c in tok.children]
+        if tok.dep_ == "compound":  # "a Nigerian defense ministry spokesman"
+            cands += [c for c in tok.head.children if c.i < tok.i and c.dep_ in ("amod", "compound", "poss")]
         if tok.i > 0 and self.doc[tok.i - 1].pos_ in ("ADJ", "PROPN") and self.doc[tok.i - 1].head.i != tok.i:
             cands.append(self.doc[tok.i - 1])
         for c in cands:
@@ -471,6 +473,11 @@ class DocContext:
             for c in tok.children:
                 if c.dep_ == "appos" and c.i in self.tok2key and self.cls_of(self.tok2key[c.i]) not in PLACE_CLASSES:
                     return self.tok2key[c.i]
+        # "CPEC is a project designed to ...": the predicate noun stands for the subject
+        if tok.dep_ == "attr" and tok.pos_ == "NOUN" and tok.head.lemma_ == "be":
+            for c in tok.head.children:
+                if c.dep_ == "nsubj" and c.i in self.tok2key:
+                    return self.tok2key[c.i]
         # "JeM, a Pakistan-based terrorist group": the descriptor stands for the name
         if tok.dep_ == "appos" and tok.pos_ == "NOUN" and tok.head.i in self.tok2key:
             return self.tok2key[tok.head.i]
@@ -529,6 +536,17 @@ class DocContext:
             if t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ == "ROOT" and t.pos_ != "PRON":
                 return t
         return None
+
+    def agent_at(self, tok: Token) -> str | None:
+        """An entity in an agent position; a capital city that speaks or acts stands
+        for its country ("Washington condemned", "New Delhi refutes")."""
+        key = self.entity_at(tok)
+        ent = self.facts.entities.get(key) if key else None
+        if ent is not None and ent.cls == "City" and ent.gazetteer_id:
+            for country in self.gaz.entries.values():
+                if country.cls == "Country" and country.capital == ent.gazetteer_id:
+                    return self.gaz_entity(country).key
+        return key
 
     def anaphor(self, tok: Token, depth: int = 0) -> str | None:
         """"the group", "the militant group", "it"/"its"/"they", "the province",
@@ -612,8 +630,8 @@ def emit(self: DocContext, subject: str, predicate: str, obj: str, sent: Span, r
     if mod is None or mod.status is None:
         self.facts.add_relation(Relation(subject, predicate, obj, ev))
         return
-    claimant = self.entity_at(mod.claimant, allow_generic=True) if mod.claimant is not None else None
-    denier = self.entity_at(mod.denier, allow_generic=True) if mod.denier is not None else None
+    claimant = self.agent_at(mod.claimant) if mod.claimant is not None else None
+    denier = self.agent_at(mod.denier) if mod.denier is not None else None
     if mod.status in ("reported", "claimed") and claimant == subject:
         self.facts.add_relation(Relation(subject, predicate, obj, ev))  # an admission
         return

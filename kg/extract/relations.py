@@ -52,15 +52,8 @@ def _conj(tok: Token) -> list[Token]:
 
 
 def agent_at(ctx: DocContext, tok: Token) -> str | None:
-    """An entity in an agent position; a capital city that speaks or acts stands for
-    its country ("Washington condemned", "New Delhi refutes")."""
-    key = ctx.entity_at(tok)
-    ent = ctx.facts.entities.get(key) if key else None
-    if ent is not None and ent.cls == "City" and ent.gazetteer_id:
-        for country in ctx.gaz.entries.values():
-            if country.cls == "Country" and country.capital == ent.gazetteer_id:
-                return ctx.gaz_entity(country).key
-    return key
+    """See :meth:`DocContext.agent_at`."""
+    return ctx.agent_at(tok)
 
 
 def _place_ok(ctx: DocContext, s: str, o: str) -> bool:
@@ -140,6 +133,39 @@ def adjacent_place_relations(ctx: DocContext) -> None:
             obj = starts[i][1]
             if obj != key and _place_ok(ctx, key, obj):
                 emit(ctx, key, "locatedIn", obj, doc[s].sent, "rel.located.adjacent-in", tokens=[doc[s], doc[i]])
+
+
+HYPHEN_RELATIONS = {"backed": ("supports", False), "sponsored": ("supports", False), "funded": ("supports", False),
+                    "allied": ("partnerOf", True), "aligned": ("partnerOf", True), "based": ("locatedIn", True)}
+
+
+def hyphen_relations(ctx: DocContext) -> None:
+    """"The Iran-backed Houthis", "a Pakistan-based group", "the Hamas-allied group" by
+    their surface form, for when the parser attaches the participle elsewhere."""
+    doc = ctx.doc
+    for tok in doc[2:]:
+        rel = HYPHEN_RELATIONS.get(tok.lower_)
+        if rel is None or doc[tok.i - 1].text != "-" or doc[tok.i - 1].whitespace_:
+            continue
+        x = ctx.tok2key.get(doc[tok.i - 2].i)
+        if not x:
+            continue
+        j = tok.i + 1
+        while j < len(doc) and doc[j].pos_ in ("ADJ", "NOUN", "PROPN") and j not in ctx.tok2key and doc[j].head.i != tok.i \
+                and doc[j].dep_ in ("amod", "compound"):
+            j += 1
+        if j >= len(doc):
+            continue
+        y = ctx.entity_at(doc[j], allow_generic=False)
+        if not y or y == x:
+            continue
+        predicate, reverse = rel
+        s_, o_ = (y, x) if reverse else (x, y)
+        if predicate == "locatedIn" and ctx.cls_of(o_) not in ("Country", "Region", "City"):
+            continue
+        if predicate in ("supports", "partnerOf") and not is_a(ctx.cls_of(y) or "", {"Agent"}):
+            continue
+        emit(ctx, s_, predicate, o_, tok.sent, f"rel.{predicate}.hyphen-{tok.lower_}", tokens=[tok, doc[j]])
 
 
 # ------------------------------------------------------------------------- roles

@@ -1,0 +1,56 @@
+"""Modality: allegations, denials, hedges and negation are claims, not facts."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import fact_pairs
+
+pytestmark = pytest.mark.e2e
+
+
+def claims(f):
+    def n(k):
+        return f.entities[k].label if k in f.entities else (f.events[k].cls if k in f.events else k)
+    return {(n(c.subject), c.predicate, n(c.object), c.status, n(c.claimant) if c.claimant else None,
+             n(c.denied_by) if c.denied_by else None) for c in f.claims}
+
+
+def test_accusation_with_denial(extract):
+    f = extract("Pakistani officials accused India of supporting the Baloch Liberation Army, an allegation "
+                "New Delhi refutes.")
+    assert ("India", "supports", "Baloch Liberation Army") not in fact_pairs(f)
+    assert ("Government of Pakistan", "accused", "India") in fact_pairs(f)
+    assert ("India", "supports", "Baloch Liberation Army", "denied", "Government of Pakistan", "India") in claims(f)
+
+
+def test_hedged_support_is_a_claim(extract):
+    f = extract("Rwanda has reportedly provided extensive support to the M23.")
+    assert ("Rwanda", "supports", "March 23 Movement") not in fact_pairs(f)
+    assert any(c[1] == "supports" and c[3] == "hedged" for c in claims(f))
+
+
+def test_belief_is_a_claim(extract):
+    f = extract("Islamabad is widely believed to have provided arms and training to the Taliban.")
+    assert not any(p == "supports" for _, p, _ in fact_pairs(f))
+    assert any(c[1] == "supports" for c in claims(f))
+
+
+def test_stated_support_is_a_fact(extract):
+    f = extract("The Iran-backed Houthis control Sanaa.")
+    assert ("Iran", "supports", "Houthis") in fact_pairs(f)
+
+
+def test_negated_claim_of_responsibility(extract):
+    f = extract("Gunmen attacked a checkpoint in Kurram. The Taliban did not claim responsibility for the attack.")
+    assert not any(p == "claimed" for _, p, _ in fact_pairs(f))
+    assert any(c[1] == "claimed" and c[3] == "negated" for c in claims(f))
+
+
+def test_quoted_support_is_attributed(extract):
+    f = extract('Secretary of State Marco Rubio "condemned the assault on Goma by the Rwanda-backed M23."')
+    assert ("Rwanda", "supports", "March 23 Movement") not in fact_pairs(f)
+
+
+def test_admission_is_a_fact(extract):
+    f = extract("Myanmar's ruling junta has confirmed it carried out deadly airstrikes on a village in Sagaing.")
+    assert any(p == "carriedOut" for _, p, _ in fact_pairs(f))

@@ -1,0 +1,83 @@
+"""Relations between entities: dependency patterns (data), roles, routes, borders."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import fact_pairs
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("text,fact", [
+    ("Balochistan, Pakistan's largest province, is rich in minerals.", ("Balochistan", "locatedIn", "Pakistan")),
+    ("Officials in China's Xinjiang province denied the report.", ("Xinjiang", "locatedIn", "China")),
+    ("Jaish-e-Mohammad, a Pakistan-based terrorist group, was blamed.", ("Jaish-e-Mohammed", "locatedIn", "Pakistan")),
+    ("The strait lies between Malaysia and Indonesia; the Strait of Malacca between Malaysia and Indonesia is busy.",
+     ("Strait of Malacca", "borders", "Indonesia")),
+    ("The Iran-backed Houthis fired missiles.", ("Iran", "supports", "Houthis")),
+    ("The People's Defense Force, the military arm of the National Unity Government, denied it.",
+     ("People's Defense Force", "partOf", "National Unity Government")),
+    ("Vietnam's strategic partners, including the United States, China, and Russia, welcomed it.",
+     ("Vietnam", "partnerOf", "Russia")),
+    ("The corridor is designed to link Gwadar Port in Balochistan to China's Xinjiang province, said CPEC officials. "
+     "CPEC is a China-Pakistan Economic Corridor project designed to link Gwadar Port to Xinjiang.",
+     ("China-Pakistan Economic Corridor", "links", "Xinjiang")),
+    ("The attack took place in Pulwama in the heart of the Kashmir Valley.", ("Pulwama", "locatedIn", "Kashmir Valley")),
+    ("Prime Minister Shehbaz Sharif of Pakistan condemned the bombing.", ("Shehbaz Sharif", "leaderOf", "Pakistan")),
+    ("Chinese premier Li Keqiang proposed the corridor in 2013.", ("Li Keqiang", "leaderOf", "China")),
+])
+def test_relation_patterns_on_real_sentences(extract, text, fact):
+    assert fact in fact_pairs(extract(text))
+
+
+@pytest.mark.e2e
+def test_province_that_borders(extract):
+    f = extract("Militants attacked Quetta in Balochistan, a large, sparsely populated province that borders "
+                "Iran and Afghanistan.")
+    pairs = fact_pairs(f)
+    assert ("Balochistan", "borders", "Iran") in pairs and ("Balochistan", "borders", "Afghanistan") in pairs
+
+
+@pytest.mark.e2e
+def test_no_located_in_between_peer_places_or_into_seas(extract):
+    f = extract("A deep-water port at Gwadar in the Arabian Sea links Quetta in Karachi.")
+    pairs = fact_pairs(f)
+    assert ("Gwadar", "locatedIn", "Arabian Sea") not in pairs
+    assert ("Quetta", "locatedIn", "Karachi") not in pairs
+
+
+def test_pattern_rule_on_a_hand_built_doc(make_doc, gaz, rules):
+    """The "X-backed Y" pattern fires on a hand-made parse, no model involved."""
+    from kg.extract.context import DocContext
+    from kg.extract.relations import pattern_relations
+    from kg.model import Article
+
+    words = ["The", "Iran", "-", "backed", "Houthis", "fired", "missiles", "."]
+    heads = [4, 3, 3, 4, 5, 5, 5, 5]
+    deps = ["det", "npadvmod", "punct", "amod", "nsubj", "ROOT", "dobj", "punct"]
+    pos = ["DET", "PROPN", "PUNCT", "VERB", "PROPN", "VERB", "NOUN", "PUNCT"]
+    lemmas = ["the", "Iran", "-", "back", "Houthis", "fire", "missile", "."]
+    doc = make_doc(words, heads, deps, pos=pos, lemmas=lemmas, ents=[(1, 2, "GPE"), (4, 5, "ORG")])
+    ctx = DocContext(doc, Article(id="h", text=doc.text), gaz, rules)
+    pattern_relations(ctx)
+    rels = {(r.subject, r.predicate, r.object, r.evidence.rule) for r in ctx.facts.relations}
+    assert ("g:iran", "supports", "g:houthis", "rel.supports.backed") in rels
+
+
+def test_relation_rules_are_validated_data(tmp_path):
+    import shutil
+
+    from kg.extract.rules import RuleError, load_rules
+    from kg.paths import rules_dir
+
+    load_rules.cache_clear()
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    text = (folder / "relations.yaml").read_text()
+    (folder / "relations.yaml").write_text(text.replace("predicate: borders", "predicate: bordres", 1))
+    with pytest.raises(RuleError, match="unknown predicate 'bordres'"):
+        load_rules(folder)
+    (folder / "relations.yaml").write_text(text.replace("subject: x\n", "subject: nobody\n", 1))
+    with pytest.raises(RuleError, match="is not a node of the pattern"):
+        load_rules(folder)
+    ids = [r.id for r in load_rules().relations]
+    assert len(ids) == len(set(ids)) and all(i.startswith("rel.") for i in ids)
