@@ -367,10 +367,12 @@ def entity_projection(g: nx.MultiDiGraph, direct: bool = True) -> nx.Graph:
 
     Two entities are linked when they take part in the same event (any core relation
     between the entity and the event, in either direction: carried it out, claimed it,
-    were targeted, the place it happened...) and at least one of them is an agent or a
-    project (two places of the same event are not linked). With ``direct``, the core
-    relations between two entities (``memberOf``, ``accused``, ``partOf``...) are kept
-    too.
+    were targeted, the place it happened...), unless both are only places of it: a
+    place (Country, City...) that is the object of the event's relation (located-in,
+    targeted) does not get linked to the other places of the event, but a country that
+    acts (the subject of carried-out, condemned...) counts as an actor. With ``direct``,
+    the core relations between two entities (``memberOf``, ``accused``, ``partOf``...)
+    are kept too.
 
     Parameters
     ----------
@@ -410,11 +412,13 @@ def entity_projection(g: nx.MultiDiGraph, direct: bool = True) -> nx.Graph:
     for e, d in g.nodes(data=True):
         if d.get("kind") != "event":
             continue
-        members = sorted({m for m in itertools.chain(g.predecessors(e), g.successors(e)) if m in p})
+        acting = {m for m in g.predecessors(e) if m in p}  # subjects of entity → event relations
+        members = sorted(acting | {m for m in g.successors(e) if m in p})
+        placed = {m for m in members if m not in acting and p.nodes[m].get("category") == "place"}
         for m in members:
             p.nodes[m]["event_count"] += 1
         for a, b in itertools.combinations(members, 2):
-            if p.nodes[a].get("category") == "place" and p.nodes[b].get("category") == "place":
+            if a in placed and b in placed:
                 continue
             _projection_edge(p, a, b)["event_set"].add(e)
     if direct:
@@ -449,8 +453,10 @@ def actor_event_graph(g: nx.MultiDiGraph) -> nx.Graph:
     Returns
     -------
     networkx.Graph
-        Agents (``bipartite=0``) and events (``bipartite=1``) that have at least one
-        relation with the other side, with their attributes. An edge per agent–event
+        Actors (``bipartite=0``) and events (``bipartite=1``) that have at least one
+        relation with the other side, with their attributes. Actors are agents, and
+        any entity that is the subject of a relation to an event (a country that
+        carried out an attack or took part in an agreement). An edge per agent–event
         pair: ``relations`` (labels, ``|``-separated: an agent may both carry out and
         claim an attack) and ``weight`` (how many).
 
@@ -471,7 +477,7 @@ def actor_event_graph(g: nx.MultiDiGraph) -> nx.Graph:
     rels: dict[tuple[str, str], set[str]] = defaultdict(set)
     for s, o, d in g.edges(data=True):
         ds, do = g.nodes[s], g.nodes[o]
-        if ds.get("category") == "agent" and do.get("kind") == "event":
+        if ds.get("kind") == "entity" and do.get("kind") == "event":  # the subject acts (any class)
             rels[(s, o)].add(d.get("relation", ""))
         elif ds.get("kind") == "event" and do.get("category") == "agent":
             rels[(o, s)].add(d.get("relation", ""))
@@ -727,7 +733,7 @@ class ActorActivity:
 
 
 def actors_by_events(g: nx.MultiDiGraph) -> list[ActorActivity]:
-    """Agents ranked by the number of distinct events they take part in.
+    """Actors ranked by the number of distinct events they take part in.
 
     Parameters
     ----------
@@ -737,8 +743,10 @@ def actors_by_events(g: nx.MultiDiGraph) -> list[ActorActivity]:
     Returns
     -------
     list of ActorActivity
-        Agents with at least one event, most events first (ties by label); the role
-        columns count events per role (``other``: condemned, participated-in...).
+        Actors with at least one event, most events first (ties by label): agents, and
+        entities of other classes that are the subject of a relation to an event (a
+        country that carried out a strike). The role columns count events per role
+        (``other``: condemned, participated-in...).
 
     Examples
     --------
@@ -752,10 +760,12 @@ def actors_by_events(g: nx.MultiDiGraph) -> list[ActorActivity]:
     """
     roles: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     for s, o, d in g.edges(data=True):
-        for agent, event in ((s, o), (o, s)):
-            if g.nodes[agent].get("category") == "agent" and g.nodes[event].get("kind") == "event":
-                role = d.get("predicate", "")
-                roles[agent][role if role in ("carriedOut", "claimed", "targeted") else "other"].add(event)
+        role = d.get("predicate", "")
+        role = role if role in ("carriedOut", "claimed", "targeted") else "other"
+        if g.nodes[s].get("kind") == "entity" and g.nodes[o].get("kind") == "event":
+            roles[s][role].add(o)  # the subject acts, whatever its class
+        elif g.nodes[s].get("kind") == "event" and g.nodes[o].get("category") == "agent":
+            roles[o][role].add(s)
     rows = []
     for agent, by_role in roles.items():
         d = g.nodes[agent]
@@ -851,7 +861,7 @@ class ActorCasualties:
 
 def actors_by_casualties(g: nx.MultiDiGraph, reports: Iterable[CasualtyReport], kind: str = "killed",
                          roles: Iterable[str] = RESPONSIBLE) -> list[ActorCasualties]:
-    """Agents ranked by the casualties of the events they carried out or claimed.
+    """Actors ranked by the casualties of the events they carried out or claimed.
 
     Sources often disagree, so each event contributes a range: its lowest and its
     highest reported figure of ``kind``. An agent's ``low`` and ``high`` are the sums
@@ -871,7 +881,8 @@ def actors_by_casualties(g: nx.MultiDiGraph, reports: Iterable[CasualtyReport], 
     Returns
     -------
     list of ActorCasualties
-        Agents with at least one reported event, highest ``high`` first.
+        Actors (subjects of ``roles``) with at least one reported event, highest
+        ``high`` first.
 
     Examples
     --------
@@ -893,7 +904,7 @@ def actors_by_casualties(g: nx.MultiDiGraph, reports: Iterable[CasualtyReport], 
             by_event[rep.event].append(rep.count)
     responsible: dict[str, set[str]] = defaultdict(set)
     for s, o, d in g.edges(data=True):
-        if d.get("predicate") in roles and o in by_event and g.nodes[s].get("category") == "agent":
+        if d.get("predicate") in roles and o in by_event and g.nodes[s].get("kind") == "entity":
             responsible[s].add(o)
     rows = []
     for agent, events in responsible.items():
