@@ -65,7 +65,9 @@ TINY_TRIG = """
   e:protesters a kg:Group ; rdfs:label "protesters" .
   ev:a2\\/1 a kg:Attack ; rdfs:label "ambush" ; prov:wasDerivedFrom art:a2 ;
       kg:occurredOn "2024-11"^^xsd:gYearMonth ; kg:locatedIn e:mastung ; kg:targeted e:police .
-  ev:a2\\/2 a kg:Protest ; rdfs:label "protest" ; prov:wasDerivedFrom art:a2 ; kg:locatedIn e:quetta .
+  ev:a2\\/2 a kg:Protest ; rdfs:label "protest" ; prov:wasDerivedFrom art:a2 ; kg:locatedIn e:quetta ;
+      kg:targeted e:pakistan .
+  e:pakistan kg:condemned ev:a2\\/1 .
   e:bla kg:carriedOut ev:a1\\/1, ev:a2\\/1 .
   e:protesters kg:participatedIn ev:a2\\/2 .
   st:3 a rdf:Statement ; rdf:subject e:bla ; rdf:predicate kg:carriedOut ; rdf:object ev:a1\\/1 ;

@@ -163,8 +163,10 @@ def test_tiny_entity_projection():
     assert p[E + "pakistan"][E + "india"]["relations"] == "accused"
     assert p[E + "pakistan"][E + "india"]["events"] == 0
     assert p[E + "quetta"][E + "balochistan"]["direct"] == 1
-    # two places of one event are not linked through it
-    assert not p.has_edge(E + "quetta", E + "mastung")
+    # two places of one event are not linked through it, but a country that acts is
+    assert not p.has_edge(E + "quetta", E + "pakistan")
+    assert p[E + "protesters"][E + "pakistan"]["events"] == 1
+    assert p[E + "pakistan"][E + "mastung"]["events"] == 1
     assert p.nodes[E + "bla"]["event_count"] == 2
     q = A.entity_projection(g, direct=False)
     assert not q.has_edge(E + "pakistan", E + "india")
