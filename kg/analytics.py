@@ -791,6 +791,7 @@ class CasualtyReport:
     source: str | None
     source_label: str | None
     article: str | None
+    article_title: str | None
     evidence: str | None
 
 
@@ -824,14 +825,14 @@ def casualty_reports(source) -> list[CasualtyReport]:
     for row in _query(store, """
             SELECT ?r (MIN(?c) AS ?count) (MIN(?k) AS ?kind) (SAMPLE(?e) AS ?event) (MIN(?el) AS ?elabel)
                    (MIN(?v) AS ?victims) (MIN(?q) AS ?qual) (SAMPLE(?src) AS ?source) (MIN(?sl) AS ?slabel)
-                   (MIN(?id) AS ?article) (MIN(?ev) AS ?evidence)
+                   (MIN(?id) AS ?article) (MIN(?t) AS ?title) (MIN(?ev) AS ?evidence)
             WHERE {
               ?r a kg:CasualtyReport ; kg:casualtyCount ?c ; kg:casualtyKind ?k .
               OPTIONAL { ?r kg:reportOf ?e . OPTIONAL { ?e rdfs:label ?el } }
               OPTIONAL { ?r kg:victimGroup ?v }
               OPTIONAL { ?r kg:countQualifier ?q }
               OPTIONAL { ?r kg:reportedBy ?src . OPTIONAL { ?src rdfs:label ?sl } }
-              OPTIONAL { ?r prov:wasDerivedFrom ?a . ?a dcterms:identifier ?id }
+              OPTIONAL { ?r prov:wasDerivedFrom ?a . ?a dcterms:identifier ?id . OPTIONAL { ?a dcterms:title ?t } }
               OPTIONAL { ?r kg:evidence ?ev }
             } GROUP BY ?r"""):
         try:
@@ -841,7 +842,7 @@ def casualty_reports(source) -> list[CasualtyReport]:
         rows.append(CasualtyReport(row["r"].value, _text(row["event"]), _text(row["elabel"]), count,
                                    row["kind"].value, _text(row["victims"]), _text(row["qual"]),
                                    _text(row["source"]), _text(row["slabel"]), _text(row["article"]),
-                                   _text(row["evidence"])))
+                                   _text(row["title"]), _text(row["evidence"])))
     rows.sort(key=lambda r: (r.article or "", r.report))
     return rows
 
@@ -891,7 +892,9 @@ def actors_by_casualties(g: nx.MultiDiGraph, reports: Iterable[CasualtyReport], 
     >>> g.add_node("e1", kind="event", category="event")
     >>> g.add_edge("bla", "e1", key="carriedOut", predicate="carriedOut")
     'carriedOut'
-    >>> reps = [CasualtyReport(f"r{i}", "e1", None, n, "killed", None, None, None, None, None, None)
+    >>> reps = [CasualtyReport(report=f"r{i}", event="e1", event_label=None, count=n, kind="killed",
+    ...                        victims=None, qualifier=None, source=None, source_label=None,
+    ...                        article=None, article_title=None, evidence=None)
     ...         for i, n in enumerate((26, 32))]
     >>> r = actors_by_casualties(g, reps)[0]
     >>> (r.label, r.events, r.reports, r.low, r.high)
@@ -1039,7 +1042,9 @@ def sparql_rows(source, query: str) -> tuple[list[str], list[tuple]]:
 
     IRIs become strings, numeric and boolean literals numbers and booleans, other
     literals (dates included) their lexical form, unbound variables ``None``. Named
-    graphs are queried as their union (``GRAPH ?g`` still works).
+    graphs are queried as their union (``GRAPH ?g`` still works); a triple stated in
+    several articles' graphs matches once per graph, so use ``DISTINCT`` or
+    ``COUNT(DISTINCT ...)`` where that matters.
 
     Parameters
     ----------

@@ -278,8 +278,8 @@ def test_casualties_tiny():
     assert len(reports) == 4
     by_id = {r.report.rsplit("/", 2)[-2] + "/" + r.report.rsplit("/", 1)[-1]: r for r in reports}
     r = by_id["a1/2"]
-    assert (r.count, r.kind, r.source_label, r.article, r.event_label) == (32, "killed", "provincial officials",
-                                                                           "a1", "bombing")
+    assert (r.count, r.kind, r.source_label, r.article, r.event_label, r.evidence) == (
+        32, "killed", "provincial officials", "a1", "bombing", "Officials said 32 died.")
     [row] = A.actors_by_casualties(A.graph_to_networkx(store), reports)
     assert (row.label, row.events, row.reports, row.low, row.high) == ("Baloch Liberation Army", 2, 3, 31, 37)
     [inj] = A.actors_by_casualties(A.graph_to_networkx(store), reports, kind="injured")
@@ -287,11 +287,12 @@ def test_casualties_tiny():
 
 
 def test_casualty_reports_match_sparql(sample_store):
-    [row] = select(sample_store, "SELECT (COUNT(DISTINCT ?r) AS ?n) (SUM(?c) AS ?total) WHERE { "
-                                 "?r a kg:CasualtyReport ; kg:casualtyCount ?c }")
+    rows = select(sample_store, "SELECT DISTINCT ?r ?c ?k WHERE { ?r a kg:CasualtyReport ; kg:casualtyCount ?c ; "
+                                "kg:casualtyKind ?k }")
     reports = A.casualty_reports(sample_store)
-    assert len(reports) == int(row["n"].value)
-    assert sum(r.count for r in reports) == int(row["total"].value)
+    assert sorted((r.report, r.count, r.kind) for r in reports) == sorted(
+        (r["r"].value, int(r["c"].value), r["k"].value) for r in rows)
+    assert all(r.article and r.evidence for r in reports)
 
 
 def test_timeline_tiny():
