@@ -142,9 +142,13 @@ def stats(
     kind: Annotated[str, typer.Option(
         help="Casualty kind ranked in the actors-by-casualties table (killed, injured, abducted...).")] = "killed",
     seed: Annotated[int, typer.Option(help="Random seed of the Louvain community detection.")] = 42,
+    timeline: Annotated[Optional[str], typer.Option(
+        help="Also list the dated events of this actor or place (label, alias or IRI; a place includes "
+             "the places inside it).", show_default=False)] = None,
 ) -> None:
     """Print the most central entities of GRAPH (degree, PageRank, betweenness), its communities,
-    and the actors ranked by events and by casualties; with --out, write them all as CSV and JSON."""
+    the actors ranked by events and by casualties, and optionally the timeline of one actor or
+    place; with --out, write them all in full as CSV files and stats.json."""
     import csv
     import dataclasses
     import json
@@ -181,6 +185,11 @@ def stats(
         for i, part in enumerate(parts) for n in sorted(part, key=lambda n: g.nodes[n].get("label", n))]
     tables["actors_by_events"] = [dataclasses.asdict(r) for r in A.actors_by_events(full)]
     tables["actors_by_casualties"] = [dataclasses.asdict(r) for r in A.actors_by_casualties(full, reports, kind)]
+    if timeline is not None:
+        try:
+            tables["timeline"] = [dataclasses.asdict(r) for r in A.event_timeline(full, timeline)]
+        except KeyError as e:
+            fail(f"--timeline: {e.args[0]}", 2)
 
     out.print(f"[bold]{escape(str(graph))}[/bold]: {full.number_of_nodes()} nodes "
               f"({sum(1 for _, d in full.nodes(data=True) if d['kind'] == 'event')} events), "
@@ -219,6 +228,10 @@ def stats(
     show(f"actors by casualties ({kind}; low-high over sources)", tables["actors_by_casualties"],
          [("label", "actor"), ("cls", "class"), ("events", "events"), ("reports", "reports"), ("low", "low"),
           ("high", "high")])
+    if timeline is not None:
+        show(f"timeline: {timeline}", tables["timeline"],
+             [("date", "date"), ("cls", "event"), ("actors", "actors"), ("targets", "targets"),
+              ("places", "places"), ("article", "article")])
 
     if out_dir is not None:
         try:
@@ -231,7 +244,7 @@ def stats(
                     writer.writerows(rows)
             summary = {"graph": str(graph), "view": view, "nodes": full.number_of_nodes(),
                        "relations": full.number_of_edges(), "casualty_reports": len(reports),
-                       "casualty_kind": kind, "seed": seed, **tables}
+                       "casualty_kind": kind, "seed": seed, "timeline_of": timeline, **tables}
             (out_dir / "stats.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
         except OSError as e:
             fail(f"{out_dir}: cannot write ({e.strerror or e})")

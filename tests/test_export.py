@@ -156,7 +156,7 @@ def test_format_rules():
 
 # ----------------------------------------------------------------------------- CLI
 @pytest.mark.parametrize("command, words", [
-    ("stats", ["--top", "--out", "--view", "--kind", "--seed"]),
+    ("stats", ["--top", "--out", "--view", "--kind", "--seed", "--timeline"]),
     ("export", ["--format", "--output", "--view", "graphml", "gexf", "trig"]),
 ])
 def test_cli_help(command, words):
@@ -221,6 +221,16 @@ def test_cli_stats_tables_and_files(tiny_trig, tmp_path):
     assert dict(zip(table["node"], table["value"])) == A.degrees(p, weight="weight")
     for name in ("pagerank", "betweenness", "communities", "actors_by_events", "actors_by_casualties"):
         assert (tmp_path / "s" / f"{name}.csv").exists()
+
+
+def test_cli_stats_timeline(tiny_trig, tmp_path):
+    res = runner.invoke(app, ["stats", str(tiny_trig), "--timeline", "Balochistan", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "timeline: Balochistan" in res.output and "Mastung" in res.output
+    rows = pd.read_csv(tmp_path / "timeline.csv")
+    assert list(rows["date"]) == ["2024-11", "2024-11-09"]
+    res = runner.invoke(app, ["stats", str(tiny_trig), "--timeline", "Quetaa"])
+    assert res.exit_code == 2 and "Quetta" in one_line_error(res)
 
 
 def test_cli_stats_on_sample(sample_trig):
