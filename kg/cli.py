@@ -188,6 +188,160 @@ def _summary(result) -> None:
               soft_wrap=True, highlight=False)
 
 
+# --- analytics commands ---
+@app.command()
+def stats(
+    graph: Annotated[Path, typer.Argument(
+        help="The graph: an output file (graph.trig, graph.ttl, .nq...) or an Oxigraph store folder.",
+        show_default=False)],
+    top_n: Annotated[int, typer.Option("--top", "-n", min=1, help="Rows to print per measure.")] = 10,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", help="Folder to write every measure to, in full, as CSV files and one stats.json.")] = None,
+    view: Annotated[str, typer.Option(
+        help="Graph the centrality measures and communities run on: entities (events collapsed into "
+             "weighted entity-entity edges) or full (entities and events).")] = "entities",
+    kind: Annotated[str, typer.Option(
+        help="Casualty kind ranked in the actors-by-casualties table (killed, injured, abducted...).")] = "killed",
+    seed: Annotated[int, typer.Option(help="Random seed of the Louvain community detection.")] = 42,
+    timeline: Annotated[Optional[str], typer.Option(
+        help="Also list the dated events of this actor or place (label, alias or IRI; a place includes "
+             "the places inside it).", show_default=False)] = None,
+) -> None:
+    """Print the most central entities of GRAPH (degree, PageRank, betweenness), its communities,
+    the actors ranked by events and by casualties, and optionally the timeline of one actor or
+    place; with --out, write them all in full as CSV files and stats.json."""
+    import csv
+    import dataclasses
+    import json
+
+    from rich.markup import escape
+
+    from kg import analytics as A
+    from kg.store import GraphError
+
+    if view not in ("entities", "full"):
+        fail(f"--view must be entities or full, not {view!r}", 2)
+    try:
+        store = A.open_store(graph)
+        full = A.graph_to_networkx(store)
+        reports = A.casualty_reports(store)
+    except GraphError as e:
+        fail(str(e))
+    g = A.entity_projection(full) if view == "entities" else full
+    weight = "weight" if view == "entities" else None
+    parts = A.communities(g, seed=seed, weight=weight)
+    member_of = A.community_of(parts)
+    ranked = {
+        "degree": A.top(g, A.degrees(g, weight=weight), None),
+        "pagerank": A.top(g, A.pagerank_scores(g, weight=weight), None),
+        "betweenness": A.top(g, A.betweenness_scores(g), None),
+    }
+    tables: dict[str, list[dict]] = {k: [dataclasses.asdict(r) for r in rows] for k, rows in ranked.items()}
+    for rows in tables.values():
+        for row in rows:
+            row["community"] = member_of.get(row["node"])
+    tables["communities"] = [
+        {"community": i, "size": len(part), "node": n, "label": g.nodes[n].get("label", n),
+         "cls": g.nodes[n].get("cls", "")}
+        for i, part in enumerate(parts) for n in sorted(part, key=lambda n: g.nodes[n].get("label", n))]
+    tables["actors_by_events"] = [dataclasses.asdict(r) for r in A.actors_by_events(full)]
+    tables["actors_by_casualties"] = [dataclasses.asdict(r) for r in A.actors_by_casualties(full, reports, kind)]
+    if timeline is not None:
+        try:
+            tables["timeline"] = [dataclasses.asdict(r) for r in A.event_timeline(full, timeline)]
+        except KeyError as e:
+            fail(f"--timeline: {e.args[0]}", 2)
+
+    out.print(f"[bold]{escape(str(graph))}[/bold]: {full.number_of_nodes()} nodes "
+              f"({sum(1 for _, d in full.nodes(data=True) if d['kind'] == 'event')} events), "
+              f"{full.number_of_edges()} relations, {len(reports)} casualty reports; "
+              f"measures on the {view} view ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)",
+              soft_wrap=True)
+
+    def show(title: str, rows: list[dict], columns: list[tuple[str, str]]) -> None:
+        table = Table(title=title, header_style="bold", title_justify="left")
+        first = rows[0] if rows else {}
+        for key, header in columns:
+            numeric = isinstance(first.get(key), (int, float)) and not isinstance(first.get(key), bool)
+            table.add_column(header, justify="right" if numeric else "left")
+        for row in rows[:top_n]:
+            cells = []
+            for key, _ in columns:
+                value = row.get(key)
+                cells.append(f"{value:.4f}" if isinstance(value, float) else escape(str(value)))
+            table.add_row(*cells)
+        if not rows:
+            table.add_row(*(["-"] + [""] * (len(columns) - 1)))
+        out.print(table)
+
+    ranking = [("rank", "#"), ("label", "entity"), ("cls", "class"), ("value", "value"), ("community", "community")]
+    show("degree" + (" (shared events + relations)" if view == "entities" else ""), tables["degree"], ranking)
+    show("PageRank", tables["pagerank"], ranking)
+    show("betweenness", tables["betweenness"], ranking)
+    groups = [{"community": i, "size": len(p), "members": ", ".join(
+        r.label for r in A.top(g, {n: A.degrees(g).get(n, 0) for n in p}, 6))}
+        for i, p in enumerate(parts) if len(p) > 1]
+    show(f"communities (Louvain, seed {seed}; {len(groups)} with 2+ members)", groups,
+         [("community", "#"), ("size", "size"), ("members", "largest members")])
+    show("actors by events", tables["actors_by_events"],
+         [("label", "actor"), ("cls", "class"), ("events", "events"), ("carried_out", "carried out"),
+          ("claimed", "claimed"), ("targeted", "targeted"), ("other", "other")])
+    show(f"actors by casualties ({kind}; low-high over sources)", tables["actors_by_casualties"],
+         [("label", "actor"), ("cls", "class"), ("events", "events"), ("reports", "reports"), ("low", "low"),
+          ("high", "high")])
+    if timeline is not None:
+        show(f"timeline: {timeline}", tables["timeline"],
+             [("date", "date"), ("cls", "event"), ("actors", "actors"), ("targets", "targets"),
+              ("places", "places"), ("article", "article")])
+
+    if out_dir is not None:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for name, rows in tables.items():
+                columns = list(rows[0]) if rows else ["node"]
+                with (out_dir / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
+                    writer = csv.DictWriter(f, fieldnames=columns)
+                    writer.writeheader()
+                    writer.writerows(rows)
+            summary = {"graph": str(graph), "view": view, "nodes": full.number_of_nodes(),
+                       "relations": full.number_of_edges(), "casualty_reports": len(reports),
+                       "casualty_kind": kind, "seed": seed, "timeline_of": timeline, **tables}
+            (out_dir / "stats.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+        except OSError as e:
+            fail(f"{out_dir}: cannot write ({e.strerror or e})")
+        out.print(f"wrote {', '.join(f'{n}.csv' for n in tables)} and stats.json to {out_dir}",
+                  highlight=False, soft_wrap=True)
+
+
+@app.command()
+def export(
+    graph: Annotated[Path, typer.Argument(
+        help="The graph: an output file (graph.trig, graph.ttl, .nq...) or an Oxigraph store folder.",
+        show_default=False)],
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", help="File to write (a folder for csv: nodes.csv and edges.csv).",
+        show_default=False)],
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="graphml, gexf (Gephi, coloured by class), json (networkx node-link), csv, "
+                               "trig, ttl or nq. Default: from the suffix of --output.",
+        show_default=False)] = None,
+    view: Annotated[str, typer.Option(
+        help="For network formats: full (entities, events, relations), entities (events collapsed into "
+             "entity-entity edges weighted by shared events) or bipartite (actors and events).")] = "full",
+) -> None:
+    """Export GRAPH for Gephi, networkx, pandas or other RDF tools."""
+    from kg.export import ExportError, export as run_export
+    from kg.store import GraphError
+
+    try:
+        used = run_export(graph, output, fmt, view)
+    except (ExportError, GraphError) as e:
+        fail(str(e), 2 if isinstance(e, ExportError) else 1)
+    except OSError as e:
+        fail(f"{output}: cannot write ({e.strerror or e})")
+    out.print(f"wrote {output} ({used})", highlight=False, soft_wrap=True)
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m kg`
     app(prog_name="kg")
 
