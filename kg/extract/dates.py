@@ -68,7 +68,10 @@ def normalise(text: str, ref: date | None = None) -> list[tuple[str, str]]:
                 else int(g["month"]) if g.get("month") else None
             if kind in ("date", "iso"):
                 d = _valid(int(g["year"]), month, int(g["day"]))
-                value = (d.isoformat(), "date") if d else None
+                if d:
+                    value = (d.isoformat(), "date")
+                elif month and 1 <= month <= 12:  # "February 30, 2024": keep what is certain
+                    value = (f"{int(g['year']):04d}-{month:02d}", "gYearMonth")
             elif kind == "gYearMonth":
                 value = (f"{int(g['year']):04d}-{month:02d}", "gYearMonth")
             elif kind in ("md", "dm") and ref is not None:
