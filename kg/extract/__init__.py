@@ -36,11 +36,23 @@ def extract_facts(doc: Doc, article: Article, gaz: Gazetteer, rules: Rules | Non
     keep |= link_reports(ctx, frames)
     emit_events(ctx, events, members, keep)
     _drop_dangling(ctx)
+    _drop_idle_generic_places(ctx)
     if article.dateline:
         entry = gaz.lookup(article.dateline, {"City", "Region", "Country"})
         if entry:
             ctx.facts.dateline_place = ctx.gaz_entity(entry, article.dateline).key
     return ctx.facts
+
+
+def _drop_idle_generic_places(ctx: DocContext) -> None:
+    """"A hospital in Tehran": where an unnamed facility is only matters when
+    something happened to or at it. Keep located-in for generic facilities that are an
+    event's target or place."""
+    facts = ctx.facts
+    used = {r.object for r in facts.relations if r.subject.startswith("e:") and r.predicate in ("targeted", "locatedIn")}
+    facts.relations = [r for r in facts.relations
+                       if not (r.predicate == "locatedIn" and r.subject in facts.entities
+                               and facts.entities[r.subject].generic and r.subject not in used)]
 
 
 def _drop_dangling(ctx: DocContext) -> None:

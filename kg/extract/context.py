@@ -32,6 +32,10 @@ ORG_CLASSES = {"Organization", "ArmedGroup", "GovernmentBody", "SecurityForce",
 AGENT_CLASSES = ORG_CLASSES | {"Person", "Group", "Agent"}
 PLACE_RANK = {"Country": 4, "Region": 3, "WaterBody": 3, "Place": 2, "City": 2, "Facility": 1, "Vehicle": 0}
 PRONOUNS_GROUP = {"it", "its", "they", "their", "them", "itself", "themselves"}
+ADMIN_FIELDS = {"state", "justice", "defense", "defence", "police", "fire", "health", "treasury", "interior",
+                "education", "energy", "commerce", "homeland", "labor", "labour", "agriculture", "transportation",
+                "foreign", "home", "finance", "information", "war", "security", "public", "immigration"}
+ORG_FIELD_WORDS = {"ministry", "office", "police", "army", "council", "committee", "agency", "bureau"}
 NAME_CONNECTORS = {"al", "el", "-", "e", "i", "ul", "of", "for", "the", "wal", "and", "de", "la", "du", "des", "bin", "ibn"}
 INSTITUTION_WORDS = {"police", "army", "rangers", "levies", "corps", "guard", "guards", "government", "assembly",
                      "council", "ministry", "department", "forces", "constabulary", "frontier", "legislature",
@@ -222,6 +226,11 @@ class DocContext:
                 self._mark(e, alias)
                 return
             entry = gaz.lookup(text)
+        if entry is None and e.label_ in ("GPE", "NORP", "LOC") and gaz.country_of_demonym(text):
+            country = gaz.country_of_demonym(text)
+            if e.root.dep_ in ("amod", "compound", "nmod", "poss") and e.root.head.pos_ in ("NOUN", "PROPN"):
+                return  # "Ukrainian officials": a modifier, the institution rule reads it
+            entry = country if e.label_ != "NORP" else None
         if entry is None and e.label_ == "NORP":
             # a demonym used as an adjective is not an entity of its own
             root = e.root
@@ -258,6 +267,17 @@ class DocContext:
         label = e.label_
         low = text.lower()
         words = self.rules.words
+        toks = low.split()
+        if label in ("ORG", "PERSON", "NORP", "GPE", "LOC", "FAC") and self._followed_by_place(e):
+            return "City"  # "Makiivka, Donetsk Oblast"
+        if label in ("ORG", "FAC") and len(toks) >= 2 and toks[-1] in words["region_words"] \
+                and toks[-2] not in ADMIN_FIELDS and not any(t in ORG_FIELD_WORDS for t in toks[:-1]):
+            return "Region"  # "Barsalogho Department", "Kurram District"
+        if label in ("ORG", "FAC") and toks and self.rules.generic_class.get(toks[-1]) == "Facility" \
+                and toks[-1] not in ("office", "ministry", "parliament", "headquarters", "court", "centre", "center", "network", "line", "link", "links"):
+            return "Facility"  # "Professional Technical School", "Khyber Teaching Hospital"
+        if label == "PERSON" and not any(t.pos_ == "PROPN" for t in e):
+            return None  # "Mobilized men": a capitalised word, not a name
         if label == "PERSON":
             return self._descriptor_class(e) or "Person"
         if label == "NORP":
@@ -289,6 +309,17 @@ class DocContext:
                     return item["class"]
             return "Organization"
         return None
+
+    def _followed_by_place(self, e: Span) -> bool:
+        doc = e.doc
+        if e.end + 1 >= len(doc) or doc[e.end].text != ",":
+            return False
+        nxt = doc[e.end + 1]
+        key = self.tok2key.get(nxt.i)
+        if key and self.cls_of(key) in ("Region", "Country"):
+            return True
+        entry = self.gaz.entries.get(nxt.ent_id_) if nxt.ent_id_ else None
+        return bool(entry and entry.cls in ("Region", "Country"))
 
     def _descriptor_class(self, e: Span) -> str | None:
         """"militant group Boko Haram", "the M23 rebel group", "JeM, a terrorist group"."""
@@ -468,6 +499,13 @@ class DocContext:
                     for p in c.children:
                         if p.dep_ == "pobj" and p.i in self.tok2key:
                             return self.tok2key[p.i]
+        # "the building of Professional Technical School No. 19": the named place
+        if lemma in ("building", "premises", "compound", "grounds", "site", "headquarters", "offices"):
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    for p in c.children:
+                        if p.dep_ == "pobj" and p.i in self.tok2key and self.cls_of(self.tok2key[p.i]) in ("Facility", "Organization", "GovernmentBody", "SecurityForce"):
+                            return self.tok2key[p.i]
         # "An insurgent group, the Baloch Liberation Army, took ...": the name in apposition
         if tok.pos_ == "NOUN":
             for c in tok.children:
@@ -537,10 +575,10 @@ class DocContext:
                 return t
         return None
 
-    def agent_at(self, tok: Token) -> str | None:
+    def agent_at(self, tok: Token, allow_generic: bool = True) -> str | None:
         """An entity in an agent position; a capital city that speaks or acts stands
         for its country ("Washington condemned", "New Delhi refutes")."""
-        key = self.entity_at(tok)
+        key = self.entity_at(tok, allow_generic=allow_generic)
         ent = self.facts.entities.get(key) if key else None
         if ent is not None and ent.cls == "City" and ent.gazetteer_id:
             for country in self.gaz.entries.values():

@@ -87,6 +87,8 @@ def trigger_of(tok: Token, ctx: DocContext):
             return None  # "bomb attacks": the head is the trigger
         if any(c.lower_ in rules.words["skip_noun_modifiers"] for c in tok.children if c.dep_ in ("compound", "amod")):
             return None  # "a heart attack", "a panic attack"
+        if tok.dep_ in ("compound", "amod") and tok.head.lemma_.lower() in ("toll", "tally", "count", "squad", "threat", "figure", "certificate", "penalty", "sentence", "row"):
+            return None  # "the death toll", "a suicide squad"
         return rules.noun_trigger.get(lemma) or rules.noun_trigger.get(low)
     return None
 
@@ -139,6 +141,17 @@ def _governing_verb(tok: Token) -> Token | None:
         else:
             break
     return None
+
+
+def _members_of(tok: Token) -> list[Token]:
+    """"civilians who dug trenches as well as members of the army": the army."""
+    out = []
+    for c in tok.subtree:
+        if c.lemma_.lower() in ("member", "members", "personnel", "ranks") and c.i != tok.i:
+            for p in c.children:
+                if p.dep_ == "prep" and p.lower_ == "of":
+                    out.extend(x for x in p.children if x.dep_ == "pobj")
+    return out
 
 
 def container_of(tok: Token) -> Token | None:
@@ -313,6 +326,16 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             for c in t_role.head.children:
                 if c.dep_ == "dobj":
                     target(c, "ev.arg.target.event-subject")
+        # "the attack killed hundreds of civilians as well as members of the army"
+        if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in ("kill", "wound", "injure", "maim") and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):
+            for c in t_role.head.children:
+                if c.dep_ == "dobj":
+                    for q in _conjuncts(c) + [p for x in _conjuncts(c) for p in _members_of(x)]:
+                        for key in ctx.entities_at(q):
+                            if key and is_a(cls_of(key) or "", {"Agent"}) and (key, "ev.arg.target.victims") not in fr.targets:
+                                fr.targets.append((key, "ev.arg.target.victims"))
+            for q, _ in _args_via_prep(t_role.head, {"in", "across", "near"}):
+                place(q, "ev.arg.place.victims")
     if t.pos_ != "VERB" and not fr.targets:
         for v in t.sent:
             if v.i > t.i and v.lemma_.lower() in ("target", "hit") and v.tag_ == "VBD" \
@@ -326,9 +349,10 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         if prep == "at" and t.lemma_.lower() in ctx.rules.words["weapon_verbs"]:
             continue  # "fired rockets at Israel": a target, not where it happened
         place(q, "ev.arg.place.prep")
-    if not fr.places and fr.cls in ("Attack", "Hijacking", "SecurityOperation") and t.pos_ == "VERB":
+    if not fr.places and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):
         # "rammed into a convoy carrying police in India's Jammu and Kashmir state"
-        for c in t.subtree:
+        root = t if t.pos_ == "VERB" else (_governing_verb(t) or t)
+        for c in root.subtree:
             if c.dep_ == "prep" and c.lower_ in ("in", "inside") and c.head.i != t.i and not trigger_of(c.head, ctx):
                 for p in c.children:
                     if p.dep_ == "pobj":

@@ -87,7 +87,7 @@ def pattern_relations(ctx: DocContext) -> None:
         allow_generic_s = bool(rule.subject_classes & {"Facility", "Vehicle"})
         allow_generic_o = bool(rule.object_classes & {"Facility", "Vehicle", "Group"})
         for s in _conj(s_tok):
-            sk = agent_at(ctx, s) if rule.predicate in ("supports", "partnerOf") else ctx.entity_at(s, allow_generic_s)
+            sk = ctx.agent_at(s, allow_generic_s) if rule.predicate in ("supports", "partnerOf") else ctx.entity_at(s, allow_generic_s)
             if not sk or not is_a(ctx.cls_of(sk) or "", rule.subject_classes or {"Agent", "Place", "Project"}):
                 continue
             for o in _conj(o_tok):
