@@ -49,7 +49,8 @@ def _drop_idle_generic_places(ctx: DocContext) -> None:
     something happened to or at it. Keep located-in for generic facilities that are an
     event's target or place."""
     facts = ctx.facts
-    used = {r.object for r in facts.relations if r.subject.startswith("e:") and r.predicate in ("targeted", "locatedIn")}
+    used = {r.object for r in [*facts.relations, *facts.claims]
+            if r.subject.startswith("e:") and r.predicate in ("targeted", "locatedIn")}
     facts.relations = [r for r in facts.relations
                        if not (r.predicate == "locatedIn" and r.subject in facts.entities
                                and facts.entities[r.subject].generic and r.subject not in used)]
