@@ -208,6 +208,14 @@ class DocContext:
         text = clean_name(e.text)
         if not text or not any(c.isalpha() for c in text):
             return
+        if len(e) == 1 and not e.ent_id_ and (e[0].lemma_.lower() in self.rules.noun_trigger
+                                               or e[0].lower_ in self.rules.generic_class
+                                               or e[0].lower_ in ADMIN_FIELDS):
+            return  # "Protests erupted ...", "Secretary of State": a common word, not a name
+        words_ = text.split()
+        roles = self.rules.words["leader_roles"] | self.rules.words["member_roles"]
+        if len(words_) > 2 and words_[-1].lower() in roles and e.label_ == "ORG":
+            text = " ".join(words_[:-1])  # "Senate Foreign Relations Committee Chair"
         span = (e.start_char, e.end_char)
         entry = gaz.entries.get(e.ent_id_) if e.ent_id_ else None
         if entry is None:
@@ -441,6 +449,15 @@ class DocContext:
                 cls = self.rules.generic_class.get(two, cls)
             if cls:
                 label = self.np_label(tok)
+                owner = next((c for c in tok.children if c.dep_ == "poss" and c.i in self.tok2key
+                              and self.cls_of(self.tok2key[c.i]) in ("City", "Region", "Country")), None)
+                if label and owner is not None and cls == "Facility":
+                    # "Goma's international airport" names one facility
+                    label = f"{self.facts.entities[self.tok2key[owner.i]].label}'s {label}"
+                    self.add_entity(f"n:{fold(label)}", label, cls, label, (tok.idx, tok.idx + len(tok)))
+                    self.tok2key.setdefault(tok.i, f"n:{fold(label)}")
+                    self._generic[tok.i] = f"n:{fold(label)}"
+                    return f"n:{fold(label)}"
                 if label:
                     key = f"n:{fold(label)}"
                     entry = self.gaz.lookup(label)

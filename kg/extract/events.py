@@ -70,6 +70,9 @@ def trigger_of(tok: Token, ctx: DocContext):
         if lemma in rules.words["weapon_verbs"] and any(
                 c.dep_ == "dobj" and c.lemma_.lower() in rules.words["weapons"] for c in tok.children):
             return rules.verb_trigger.get("attack")  # "launched missiles at Israel"
+        if lemma in ("take", "capture", "seize", "overrun", "storm") and any(
+                c.dep_ == "dobj" and ctx.cls_of(ctx.tok2key.get(c.i)) in ("City", "Region") for c in tok.children):
+            return rules.verb_trigger.get("attack")  # "the M23 has taken Goma"
         if lemma == "carry" or lemma in rules.words["perpetration_verbs"]:
             return None
         return rules.verb_trigger.get(lemma)
@@ -344,6 +347,17 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 for o in objs:
                     target(o, "ev.arg.target.event-subject-fallback")
                 break
+    if fr.cls == "Agreement":
+        holders = [t] + ([_governing_verb(t)] if t.pos_ != "VERB" and _governing_verb(t) is not None else [])
+        if t.dep_ in ("advcl", "xcomp", "conj") and t.head.pos_ == "VERB":
+            holders.append(t.head)
+        for h in list(holders):
+            holders.extend(c for c in h.children if c.dep_ == "dobj")
+        for h in holders:
+            for q, _ in _args_via_prep(h, {"with", "between"}):
+                key = ctx.entity_at(q, allow_generic=False)
+                if key and is_a(cls_of(key) or "", {"Organization", "Country"}) and (key, "ev.arg.participant.with") not in fr.agents:
+                    fr.agents.append((key, "ev.arg.participant.with"))
     # places: prepositional phrases of the trigger
     for q, prep in _args_via_prep(t, PLACE_PREPS):
         if prep == "at" and t.lemma_.lower() in ctx.rules.words["weapon_verbs"]:
@@ -477,10 +491,20 @@ def target_lists(ctx: DocContext, frames: list[Frame]) -> None:
                     fr.target_sents[key] = tok.sent
 
 
+ADVERSARIAL_DEALS = {"ceasefire", "truce", "armistice", "surrender", "exchange", "swap"}
+PROTESTERS = {"protesters", "demonstrators", "rioters", "protestors", "crowds", "crowd", "mobs", "mob", "students"}
+
+
 def _reclassify(ctx: DocContext, fr: Frame) -> None:
     """Attacks by the state are security operations; "operations" by armed groups
-    are attacks. An operation against militants is a security operation."""
+    are attacks. An operation against militants is a security operation; violence by
+    protesters is part of a protest."""
     classes = {ctx.cls_of(k) for k, _ in fr.agents}
+    if fr.cls in ("Attack",) and fr.agents and all(
+            ctx.facts.entities[k].generic and ctx.facts.entities[k].label.lower().split()[-1] in PROTESTERS
+            for k, _ in fr.agents if k in ctx.facts.entities):
+        fr.cls = "Protest"
+        return
     state = ctx.rules.words["state_actor_classes"]
     if fr.cls in ("Attack",) and classes and all(c in {s for s in state} or c in ("SecurityForce", "GovernmentBody", "Country") for c in classes):
         fr.cls = "SecurityOperation"
@@ -608,6 +632,14 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
                 emit_literal(ctx, ev.key, "occurredOn", value, dtype, fr.sent, rule)
             for key, rule in fr.participants:
                 emit(ctx, key, "participatedIn", ev.key, fr.sent, rule, tokens=[fr.trigger])
+        if ev.cls == "Agreement" and not ({fr.trigger.lemma_.lower() for fr in frames} & ADVERSARIAL_DEALS):
+            parties = []
+            for fr in frames:
+                parties += [k for k, _ in fr.agents if k not in parties and is_a(ctx.cls_of(k) or "", {"Country", "Organization"})]
+            for a in parties:
+                for b in parties:
+                    if a != b:
+                        emit(ctx, a, "partnerOf", b, frames[0].sent, "ev.agreement-partners", tokens=[frames[0].trigger])
 
 
 def _event_label(ctx: DocContext, ev: Frame) -> str:

@@ -21,6 +21,9 @@ from spacy.tokens import Token
 CONTENTIOUS = {"supports", "carriedOut", "accused"}
 # Relations between places and organisations that hold whatever happened around them:
 # "bombed a JeM facility inside Pakistan" hedges the bombing, not where the facility is.
+# Inside a quotation, only these are the speaker's claims: "condemned the assault by the
+# Rwanda-backed M23" attributes the backing to the speaker, not the assault.
+QUOTE_SENSITIVE = {"supports", "accused"}
 STATIC = {"locatedIn", "partOf", "borders", "memberOf", "leaderOf", "links"}
 CLIMB = {"ccomp", "xcomp", "pcomp", "pobj", "prep", "dobj", "nsubj", "nsubjpass", "conj", "acl",
          "appos", "compound", "amod", "npadvmod", "attr", "agent", "oprd", "advcl", "dative"}
@@ -98,7 +101,7 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
             steps += 1
         if status:
             break
-    if status is None and predicate in CONTENTIOUS and any(_quoted(t) for t in tokens):
+    if status is None and predicate in QUOTE_SENSITIVE and any(_quoted(t) for t in tokens):
         sent = tokens[0].sent
         speaker = next((_subject(t) for t in sent if t.pos_ == "VERB" and t.lemma_.lower() in reporting | {"condemn", "call"}), None)
         status, claimant = "claimed", speaker

@@ -196,7 +196,8 @@ def _split_role(ctx: DocContext, toks: list[Token]) -> tuple[str | None, list[To
     if best is None:
         return None, []
     i, j = span
-    inner = [t for t in words[i:j - 1] if ctx.rules.generic_class.get(t.lower_) in ("SecurityForce", "GovernmentBody")]
+    inner = [t for t in words[i:j - 1] if ctx.rules.generic_class.get(t.lower_) in ("SecurityForce", "GovernmentBody")] \
+        if best in ctx.rules.words["member_roles"] and best not in ctx.rules.words["leader_roles"] else []
     return best, words[:i] + words[j:] + inner
 
 
@@ -269,7 +270,7 @@ def role_relations(ctx: DocContext) -> None:
         if role.split()[-1] != _role_phrase([tok]):
             continue
         mods = [c for c in tok.children if c.dep_ in ("amod", "poss") and c.i < tok.i]
-        place = _org_of(ctx, quals + mods, tok)
+        place = _org_of(ctx, [], tok) or _org_of(ctx, quals + mods, None)  # "of X" first
         if place is None:
             continue
         pent = ctx.facts.entities[place]
