@@ -29,6 +29,10 @@ SPACY_LABEL = {
 }
 
 
+REGION_WORDS = {"state", "province", "region", "district", "oblast", "county", "department", "governorate",
+                "division", "valley", "territory", "prefecture"}
+
+
 @Language.component("kg_newline_sentences")
 def newline_sentences(doc: Doc) -> Doc:
     """Start a sentence after every line break."""
@@ -48,6 +52,9 @@ def ruler_patterns(gaz: Gazetteer) -> list[dict]:
         forms = set()
         for name in e.names:
             forms.add(name)
+            head, _, last = name.rpartition(" ")
+            if head and last.lower() in REGION_WORDS and last[0].isupper():
+                forms.add(f"{head} {last.lower()}")  # "Chin State" written "Chin state"
             if sum(c.isalpha() for c in name) > 3 and not name.isupper():
                 forms.add(name.upper())
             if "\u2013" in name or "\u2014" in name:

@@ -70,6 +70,10 @@ def trigger_of(tok: Token, ctx: DocContext):
         if lemma in rules.words["weapon_verbs"] and any(
                 c.dep_ == "dobj" and c.lemma_.lower() in rules.words["weapons"] for c in tok.children):
             return rules.verb_trigger.get("attack")  # "launched missiles at Israel"
+        if lemma in rules.words["force_verbs"] and any(
+                c.dep_ == "dobj" and (c.lemma_.lower() in rules.words["force_nouns"] or c.lower_ in rules.words["force_nouns"])
+                for c in tok.children):
+            return rules.verb_trigger.get("attack")  # "security forces employing lethal force"
         if lemma in ("take", "capture", "seize", "overrun", "storm") and any(
                 c.dep_ == "dobj" and ctx.cls_of(ctx.tok2key.get(c.i)) in ("City", "Region") for c in tok.children):
             return rules.verb_trigger.get("attack")  # "the M23 has taken Goma"
@@ -206,6 +210,12 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         for q in _conjuncts(tok):
             if q.like_num or q.ent_type_ in ("DATE", "TIME", "CARDINAL"):
                 continue
+            if q.lemma_.lower() in ("protest", "demonstration", "rally", "protester", "demonstrator") and q.i not in ctx.tok2key:
+                label = "protesters"  # "attacking protests": the people protesting
+                ctx.add_entity(f"n:{label}", label, "Group", label, (q.idx, q.idx + len(q)), generic=True)
+                if (f"n:{label}", rule) not in fr.targets:
+                    fr.targets.append((f"n:{label}", rule + ".protesters"))
+                continue
             for key in ctx.entities_at(q):
                 if key and key not in [a for a, _ in fr.agents] and (key, rule) not in fr.targets:
                     fr.targets.append((key, rule))
@@ -295,6 +305,13 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                             if p.dep_ == "pobj":
                                 agent(p, "ev.arg.agent.by")
         if fr.cls == "Protest":
+            for rc in t.children:  # "protests that have swept the country"
+                if rc.dep_ == "relcl" and rc.lemma_.lower() in ("sweep", "spread", "engulf", "rock", "grip", "roil", "hit"):
+                    for o in rc.children:
+                        if o.dep_ == "dobj":
+                            place(o, "ev.arg.place.swept")
+                    for q, _ in _args_via_prep(rc, {"across", "through", "to", "in"}):
+                        place(q, "ev.arg.place.swept")
             for c in t.children:
                 if c.dep_ in ("amod", "compound") and c.i not in ctx.tok2key:
                     country = ctx.gaz.country_of_demonym(c.text)
@@ -329,7 +346,19 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             for c in t_role.head.children:
                 if c.dep_ == "dobj":
                     target(c, "ev.arg.target.event-subject")
-        # "the attack killed hundreds of civilians as well as members of the army"
+        # "the attack killed hundreds of civilians as well as members of the army";
+        # "an airstrike that killed nine people in Chin state"
+        killers = [t_role.head] if t_role.dep_ == "nsubj" else []
+        killers += [c for c in t.children if c.dep_ == "relcl"]
+        for verb in killers:
+            if verb.lemma_.lower() not in ("kill", "wound", "injure", "maim") or fr.cls not in ("Attack", "Hijacking", "SecurityOperation"):
+                continue
+            for q, _ in _args_via_prep(verb, {"in", "across", "near"}):
+                place(q, "ev.arg.place.victims")
+            for c in verb.children:
+                if c.dep_ == "dobj":
+                    for q, _ in _args_via_prep(c, {"in", "across", "near"}):
+                        place(q, "ev.arg.place.victims")
         if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in ("kill", "wound", "injure", "maim") and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):
             for c in t_role.head.children:
                 if c.dep_ == "dobj":
@@ -455,6 +484,10 @@ def detect_frames(ctx: DocContext) -> list[Frame]:
             fr.bare_plural = bare_plural and not (mods & ctx.rules.words["new_event_modifiers"])
             frame_arguments(ctx, fr)
             _reclassify(ctx, fr)
+            if "similar" in mods and fr.cls in VIOLENT and not fr.agents:
+                earlier = [f for f in frames if f.cls in VIOLENT]
+                if earlier:  # "a similar attack": of the kind of the one just told
+                    fr.cls = max(earlier, key=lambda f: len(f.agents) + len(f.places)).cls
             frames.append(fr)
     return frames
 
@@ -602,6 +635,13 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
         event = Event(key=ev.key, cls=ev.cls, label=label, triggers=trig_words,
                       evidence=[ctx.evidence(fr.sent, fr.rule) for fr in frames])
         ctx.facts.events[ev.key] = event
+        if ctx.article.dateline and not any(f.places for f in frames) and ev.cls in VIOLENT | {"Protest"}:
+            entry = ctx.gaz.lookup(ctx.article.dateline, {"City", "Region", "Country"})
+            country = entry if entry is None or entry.cls == "Country" else next(
+                (ctx.gaz.entries[a] for a in ctx.gaz.ancestors(entry.id) if ctx.gaz.entries[a].cls == "Country"), None)
+            if country is not None:
+                key = ctx.gaz_entity(country).key
+                emit(ctx, ev.key, "locatedIn", key, frames[0].sent, "ev.arg.place.dateline-country", tokens=[frames[0].trigger])
         all_dates = {v for f in frames for v, _, _ in f.dates}
         ev_by_sent = {}
         for fr in frames:

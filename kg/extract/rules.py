@@ -128,7 +128,7 @@ def load_rules(folder: Path | None = None) -> Rules:
         for v in trig.verbs:
             r.verb_trigger.setdefault(v, trig)
     for key in ("state_actor_classes", "perpetration_verbs", "anaphoric_determiners",
-                "new_event_modifiers", "skip_noun_modifiers", "weapon_verbs", "weapons"):
+                "new_event_modifiers", "skip_noun_modifiers", "weapon_verbs", "weapons", "force_verbs", "force_nouns"):
         r.words[key] = _words(p, key, ev.get(key, []))
 
     p = folder / "casualties.yaml"
