@@ -204,12 +204,12 @@ def _split_role(ctx: DocContext, toks: list[Token]) -> tuple[str | None, list[To
 def _org_of(ctx: DocContext, quals: list[Token], head: Token | None) -> str | None:
     """The organisation or place a role belongs to: a qualifier or "of X"."""
     for q in quals:
+        dem = ctx.gaz.country_of_demonym(q.text) if q.pos_ in ("ADJ", "PROPN", "NOUN") else None
+        if dem:  # "Chinese premier": the country, whatever the NER made of the word
+            return ctx.gaz_entity(dem).key
         key = ctx.tok2key.get(q.i) or ctx.institution(q)
         if key:
             return key
-        dem = ctx.gaz.country_of_demonym(q.text)
-        if dem:
-            return ctx.gaz_entity(dem).key
     if head is not None:
         for c in head.children:
             if c.dep_ == "prep" and c.lower_ == "of":
@@ -464,7 +464,10 @@ def route_relations(ctx: DocContext) -> None:
         if tok.lemma_.lower() not in ROUTE_NOUNS or tok.pos_ != "NOUN":
             continue
         ends = []
-        for c in [x for x in tok.subtree if x.head.i == tok.i or x.head.head.i == tok.i]:
+        holders = [x for x in tok.subtree if x.head.i == tok.i or x.head.head.i == tok.i]
+        if tok.dep_ == "dobj":  # "establishing a network from this port to the Xinjiang region"
+            holders += [x for x in tok.head.children if x.dep_ == "prep"]
+        for c in holders:
             if c.dep_ == "prep" and c.lower_ in ("from", "to", "between"):
                 for p in c.children:
                     if p.dep_ == "pobj":
