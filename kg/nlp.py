@@ -53,7 +53,7 @@ def ruler_patterns(gaz: Gazetteer) -> list[dict]:
         for name in e.names:
             forms.add(name)
             head, _, last = name.rpartition(" ")
-            if head and last.lower() in REGION_WORDS and last[0].isupper():
+            if head and e.cls == "Region" and last.lower() in REGION_WORDS and last[0].isupper():
                 forms.add(f"{head} {last.lower()}")  # "Chin State" written "Chin state"
             if sum(c.isalpha() for c in name) > 3 and not name.isupper():
                 forms.add(name.upper())

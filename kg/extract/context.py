@@ -208,6 +208,8 @@ class DocContext:
         text = clean_name(e.text)
         if not text or not any(c.isalpha() for c in text):
             return
+        if e.end < len(e.doc) and e.doc[e.end].lower_ in ("language", "languages", "dialect", "script"):
+            return  # "the Hausa language"
         if len(e) == 1 and not e.ent_id_ and (e[0].lemma_.lower() in self.rules.noun_trigger
                                                or e[0].lower_ in self.rules.generic_class
                                                or e[0].lower_ in ADMIN_FIELDS):
@@ -613,6 +615,14 @@ class DocContext:
             if prev is not None:
                 key = self.entity_at(prev, allow_generic=False, depth=depth + 1)
                 if key and is_a(self.cls_of(key) or "", {"Organization", "Country", "Group"}):
+                    return key
+        if tok.pos_ == "PRON" and low in ("its", "their") and depth < 2:
+            # "it began its uprising": the possessive is the clause's subject
+            verb = tok.head.head if tok.head.dep_ in ("dobj", "nsubj", "pobj", "attr") else None
+            subj = next((c for c in verb.children if c.dep_ == "nsubj" and c.pos_ == "PRON"), None) if verb is not None else None
+            if subj is not None and subj.i != tok.i:
+                key = self.anaphor(subj, depth + 1)
+                if key:
                     return key
         if tok.pos_ == "PRON" and low in PRONOUNS_GROUP:
             recent = max(0, tok.sent.start_char - 600)

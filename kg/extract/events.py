@@ -294,7 +294,7 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             elif c.dep_ in ("compound", "amod", "nmod") and c.i in ctx.tok2key and not any(
                     ctx.rules.generic_class.get(x.lower_) in ("Facility", "Vehicle") for x in t.doc[c.i + 1:t.i]):
                 key = ctx.tok2key[c.i]
-                if is_a(cls_of(key) or "", {"Organization", "Group"}) and cls_of(key) != "Group":
+                if cls_of(key) in ("ArmedGroup", "SecurityForce", "GovernmentBody", "Country") and fr.cls != "ArmedConflict":
                     agent(c, "ev.arg.agent.modifier")
                 elif cls_of(key) in PLACE_CLASSES:
                     place(c, "ev.arg.place.modifier")
@@ -321,6 +321,13 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             if fr.cls != "Agreement":
                 target(q, "ev.arg.target.on")
         gov = _governing_verb(t_role)
+        if gov is not None and t_role.dep_ == "dobj" and not any(c.dep_ in ("auxpass", "nsubjpass") for c in gov.children):
+            for c in gov.children:  # "condemned the assault on Goma by the M23": a misattached "by"
+                if c.dep_ == "agent":
+                    for p in c.children:
+                        key = ctx.entity_at(p, allow_generic=False) if p.dep_ == "pobj" else None
+                        if key and is_a(cls_of(key) or "", {"Organization"}):
+                            agent(p, "ev.arg.agent.by-misattached")
         if gov is not None and t_role.dep_ in ("dobj",) and (gov.lemma_.lower() in ctx.rules.words["perpetration_verbs"] or gov.lemma_.lower() == "carry"):
             passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in gov.children)
             for c in gov.children:
@@ -635,7 +642,8 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
         event = Event(key=ev.key, cls=ev.cls, label=label, triggers=trig_words,
                       evidence=[ctx.evidence(fr.sent, fr.rule) for fr in frames])
         ctx.facts.events[ev.key] = event
-        if ctx.article.dateline and not any(f.places for f in frames) and ev.cls in VIOLENT | {"Protest"}:
+        if ctx.article.dateline and not any(f.places for f in frames) and ev.cls in VIOLENT | {"Protest"} \
+                and not any(f.places for e2 in events for f in members[id(e2)]):  # nothing else is placed
             entry = ctx.gaz.lookup(ctx.article.dateline, {"City", "Region", "Country"})
             country = entry if entry is None or entry.cls == "Country" else next(
                 (ctx.gaz.entries[a] for a in ctx.gaz.ancestors(entry.id) if ctx.gaz.entries[a].cls == "Country"), None)

@@ -40,8 +40,9 @@ def _subject(verb: Token) -> Token | None:
     for c in verb.children:
         if c.dep_ in ("nsubj",):
             return c
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children) or verb.tag_ == "VBN"
     for c in verb.children:
-        if c.dep_ == "agent":
+        if c.dep_ == "agent" and passive:
             for p in c.children:
                 if p.dep_ == "pobj":
                     return p

@@ -329,12 +329,17 @@ def _salient_event(frames: list[Frame], before: int, classes: set[str] | None = 
     return max(counts, key=lambda k: (counts[k], -list(counts).index(k)))
 
 
+def _passive(verb: Token) -> bool:
+    return any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children) or (
+        verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod", "relcl"))
+
+
 def _subject_of(verb: Token) -> Token | None:
     for c in verb.children:
         if c.dep_ == "nsubj":
             return c
     for c in verb.children:
-        if c.dep_ == "agent":
+        if c.dep_ == "agent" and _passive(verb):
             for p in c.children:
                 if p.dep_ == "pobj":
                     return p
@@ -408,6 +413,11 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
         # --- condemned
         if tok.pos_ == "VERB" and lemma in words["condemnation_verbs"]:
             subj = _subject_of(tok)
+            objs = [c for c in tok.children if c.dep_ == "dobj"]
+            if subj is not None and any(subj.i in {x.i for x in o.subtree} for o in objs):
+                subj = None  # a misparse put the subject inside what is condemned
+            if subj is None:
+                subj = next((t for t in tok.sent if t.dep_ == "nsubj" and t.head.dep_ == "ROOT"), None)
             who = agent_at(ctx, subj) if subj is not None else None
             if not who or not is_a(ctx.cls_of(who) or "", {"Agent", "Country"}):
                 continue
