@@ -204,10 +204,13 @@ def _split_role(ctx: DocContext, toks: list[Token]) -> tuple[str | None, list[To
 def _org_of(ctx: DocContext, quals: list[Token], head: Token | None) -> str | None:
     """The organisation or place a role belongs to: a qualifier or "of X"."""
     for q in quals:
+        key = ctx.tok2key.get(q.i)
+        if key and is_a(ctx.cls_of(key) or "", {"Organization"}):
+            return key  # "U.S. State Department spokesman"
         dem = ctx.gaz.country_of_demonym(q.text) if q.pos_ in ("ADJ", "PROPN", "NOUN") else None
         if dem:  # "Chinese premier": the country, whatever the NER made of the word
             return ctx.gaz_entity(dem).key
-        key = ctx.tok2key.get(q.i) or ctx.institution(q)
+        key = key or ctx.institution(q)
         if key:
             return key
     if head is not None:
