@@ -2,11 +2,14 @@
    All text from the graph is set with textContent, never parsed as HTML. */
 (function () {
   "use strict";
+  var timings = { start: performance.now() };
   var data = JSON.parse(document.getElementById("kg-data").textContent);
+  timings.parsed = performance.now();
   var nodes = new vis.DataSet(data.nodes);
   var edges = new vis.DataSet(data.edges);
-  var state = { drawn: false, drawnAt: null, hiddenClasses: new Set(), hiddenRelations: new Set() };
+  var state = { drawn: false, drawnAt: null, timings: timings, hiddenClasses: new Set(), hiddenRelations: new Set() };
   var network = new vis.Network(document.getElementById("kg-network"), { nodes: nodes, edges: edges }, data.options);
+  timings.network = performance.now();
   network.once("afterDrawing", function () {
     state.drawn = true;
     state.drawnAt = performance.now();
