@@ -125,7 +125,7 @@ def _component_layout(g: nx.Graph, nodes: list, seed: int) -> np.ndarray:
     if n == 1:
         return np.zeros((1, 2))
     if n == 2:
-        return np.array([[0.0, 0.0], [1.0, 0.1]])  # never exactly level: vis 9.1 misplaces the label
+        return np.array([[0.0, 0.0], [1.0, 0.1]])
     index = {v: i for i, v in enumerate(nodes)}
     edges = np.array([(index[a], index[b]) for a, b in g.subgraph(nodes).edges()]).reshape(-1, 2)
     pos = force_layout(n, edges, seed=seed)
@@ -324,7 +324,7 @@ def build_network(g: nx.MultiDiGraph, size_by: str = "degree"):
         "nodes": {"font": {"size": 14, "face": "sans-serif"}, "scaling": {"label": {"drawThreshold": 6}}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False,
                   "color": {"color": "#9aa4ad", "highlight": "#222222", "hover": "#444444"},
-                  "font": {"size": 10, "align": "middle", "color": "#555555", "strokeWidth": 3}},
+                  "font": {"size": 10, "align": "horizontal", "color": "#555555", "strokeWidth": 3}},  # "middle": vis-network#2044
     }
     net.set_options(json.dumps(options))
     return net
