@@ -121,7 +121,7 @@ def browser_time(path: Path, runs: int = 3) -> tuple[float, bool] | None:
             page.route("http://**/*", lambda route: route.abort())
             page.route("https://**/*", lambda route: route.abort())
             page.goto(path.resolve().as_uri(), timeout=300_000)
-            page.wait_for_function("window.kgView && window.kgView.state.drawn", timeout=300_000)
+            page.wait_for_function("() => window.kgView && window.kgView.state.drawn", timeout=300_000)
             times.append(page.evaluate("kgView.state.drawnAt"))
             before = page.evaluate("JSON.stringify(kgView.network.getPositions())")
             page.wait_for_timeout(1000)

@@ -125,7 +125,7 @@ def _component_layout(g: nx.Graph, nodes: list, seed: int) -> np.ndarray:
     if n == 1:
         return np.zeros((1, 2))
     if n == 2:
-        return np.array([[0.0, 0.0], [1.0, 0.1]])
+        return np.array([[0.0, 0.0], [1.0, 0.0]])
     index = {v: i for i, v in enumerate(nodes)}
     edges = np.array([(index[a], index[b]) for a, b in g.subgraph(nodes).edges()]).reshape(-1, 2)
     pos = force_layout(n, edges, seed=seed)
@@ -133,10 +133,10 @@ def _component_layout(g: nx.Graph, nodes: list, seed: int) -> np.ndarray:
     return pos / max(float(np.median(length)), 1e-6)
 
 
-def layout_positions(g: nx.MultiDiGraph, spacing: float = 110.0, seed: int = 7) -> dict[str, tuple[float, float]]:
+def layout_positions(g: nx.MultiDiGraph, spacing: float = 140.0, seed: int = 7) -> dict[str, tuple[float, float]]:
     """Pixel positions: each connected component laid out by :func:`force_layout`
     (a typical edge ``spacing`` px long), then the components packed in rows,
-    largest first, into a block about 1.5 times as wide as it is high. Nodes without
+    largest first, into a block wider than it is high. Nodes without
     an edge come last, sorted by class and label.
 
     Examples
@@ -158,9 +158,13 @@ def layout_positions(g: nx.MultiDiGraph, spacing: float = 110.0, seed: int = 7) 
     for c in comps:
         pos = _component_layout(simple, c, seed) * spacing
         pos -= pos.min(0)
-        boxes.append((c, pos, pos.max(0) + np.array([spacing * 1.4, spacing * 0.8])))
+        # room for labels (centred under their node, about 8.5 px a character) and a margin
+        half = 4.25 * min(max(len(g.nodes[v].get("label") or str(v)) for v in c), 40)
+        pos[:, 0] += half
+        margin = np.array([20.0, spacing * 0.45]) if len(c) == 1 else np.array([spacing * 0.5, spacing * 0.8])
+        boxes.append((c, pos, pos.max(0) + np.array([half, 0.0]) + margin))
     area = sum(float(b[2][0] * b[2][1]) for b in boxes)
-    row_width = max(math.sqrt(area * 1.5), max((float(b[2][0]) for b in boxes), default=0.0))
+    row_width = max(math.sqrt(area * 1.7), max((float(b[2][0]) for b in boxes), default=0.0))
     out: dict[str, tuple[float, float]] = {}
     x = y = row_height = 0.0
     for c, pos, size in boxes:
@@ -171,6 +175,7 @@ def layout_positions(g: nx.MultiDiGraph, spacing: float = 110.0, seed: int = 7) 
         x += float(size[0])
         row_height = max(row_height, float(size[1]))
     return out
+
 
 
 # ----------------------------------------------------------------------------- page
@@ -324,7 +329,9 @@ def build_network(g: nx.MultiDiGraph, size_by: str = "degree"):
         "nodes": {"font": {"size": 14, "face": "sans-serif"}, "scaling": {"label": {"drawThreshold": 6}}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False,
                   "color": {"color": "#9aa4ad", "highlight": "#222222", "hover": "#444444"},
-                  "font": {"size": 10, "align": "horizontal", "color": "#555555", "strokeWidth": 3}},  # "middle": vis-network#2044
+                  # "horizontal": with any other alignment vis-network 9.1.2 draws the labels of edges
+                  # that are too small to show, or level, at the origin (visjs/vis-network#2044)
+                  "font": {"size": 10, "align": "horizontal", "color": "#555555", "strokeWidth": 3}},
     }
     net.set_options(json.dumps(options))
     return net

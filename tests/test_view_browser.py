@@ -41,7 +41,7 @@ class OfflinePage:
         self.page.route("http://**/*", self._abort)
         self.page.route("https://**/*", self._abort)
         self.page.goto(path.resolve().as_uri())
-        self.page.wait_for_function("window.kgView && window.kgView.state.drawn", timeout=30_000)
+        self.page.wait_for_function("() => window.kgView && window.kgView.state.drawn", timeout=30_000)
 
     def _abort(self, route):
         self.requests.append(route.request.url)
