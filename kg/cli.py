@@ -193,8 +193,11 @@ def view(
         fail("--png needs Chromium, which was not found (install the Debian package 'chromium', "
              "or set KG_CHROMIUM to a Chromium binary)")
     source = graph
-    if graph.is_dir() and (graph / "graph.trig").exists():
-        source = graph / "graph.trig"
+    if graph.is_dir():
+        if (graph / "graph.trig").exists():
+            source = graph / "graph.trig"
+        elif not (graph / "CURRENT").exists():  # opening any folder as a store would create one there
+            fail(f"{graph}: neither a kg build output (no graph.trig) nor an Oxigraph store")
     try:
         store = load_graph(source)
     except GraphError as e:

@@ -299,3 +299,19 @@ def test_cli_png_without_chromium_is_a_clear_error(tiny_ttl, tmp_path):
                   env={"KG_CHROMIUM": str(tmp_path / "no-such-chromium")}, check=False)
     assert proc.returncode == 1
     assert "--png needs Chromium" in proc.stderr
+
+
+def test_cli_reads_an_oxigraph_store_and_refuses_other_folders(tiny_ttl, tmp_path):
+    import pyoxigraph as ox
+
+    store = ox.Store(str(tmp_path / "store"))
+    store.bulk_load(path=str(tiny_ttl), format=ox.RdfFormat.TURTLE)
+    store.flush()
+    del store
+    out = tmp_path / "v.html"
+    run_kg("view", str(tmp_path / "store"), "-o", str(out), "--types", "ArmedGroup", "-q")
+    assert [n["name"] for n in page_data(out.read_text())["nodes"]] == ["Baloch Liberation Army"]
+    (tmp_path / "empty").mkdir()
+    proc = run_kg("view", str(tmp_path / "empty"), "-o", str(tmp_path / "w.html"), check=False)
+    assert proc.returncode == 1 and "neither a kg build output" in proc.stderr
+    assert list((tmp_path / "empty").iterdir()) == []
