@@ -136,7 +136,7 @@ def _component_layout(g: nx.Graph, nodes: list, seed: int) -> np.ndarray:
 def layout_positions(g: nx.MultiDiGraph, spacing: float = 140.0, seed: int = 7) -> dict[str, tuple[float, float]]:
     """Pixel positions: each connected component laid out by :func:`force_layout`
     (a typical edge ``spacing`` px long), then the components packed in rows,
-    largest first, into a block wider than it is high. Nodes without
+    largest first, into shelves (small ones stacked beside big ones). Nodes without
     an edge come last, sorted by class and label.
 
     Examples
@@ -165,15 +165,22 @@ def layout_positions(g: nx.MultiDiGraph, spacing: float = 140.0, seed: int = 7) 
         boxes.append((c, pos, pos.max(0) + np.array([half, 0.0]) + margin))
     area = sum(float(b[2][0] * b[2][1]) for b in boxes)
     row_width = max(math.sqrt(area * 1.7), max((float(b[2][0]) for b in boxes), default=0.0))
+    # shelves as high as their first (largest) box; the boxes after it stack in columns
+    # inside the shelf, so small components fill the room beside a tall one
     out: dict[str, tuple[float, float]] = {}
-    x = y = row_height = 0.0
+    shelf_y = shelf_h = col_x = col_y = col_w = 0.0
+    first = True
     for c, pos, size in boxes:
-        if x > 0 and x + size[0] > row_width:
-            x, y, row_height = 0.0, y + row_height, 0.0
+        w, h = float(size[0]), float(size[1])
+        if first or (col_y + h > shelf_h and col_x + col_w + w > row_width):
+            shelf_y += shelf_h
+            shelf_h, col_x, col_y, col_w, first = h, 0.0, 0.0, 0.0, False
+        elif col_y + h > shelf_h:  # next column in this shelf
+            col_x, col_y, col_w = col_x + col_w, 0.0, 0.0
         for v, (px, py) in zip(c, pos):
-            out[v] = (round(x + float(px), 1), round(y + float(py), 1))
-        x += float(size[0])
-        row_height = max(row_height, float(size[1]))
+            out[v] = (round(col_x + float(px), 1), round(shelf_y + col_y + float(py), 1))
+        col_y += h
+        col_w = max(col_w, w)
     return out
 
 
@@ -326,7 +333,7 @@ def build_network(g: nx.MultiDiGraph, size_by: str = "degree"):
         "layout": {"improvedLayout": False},
         "interaction": {"hover": True, "tooltipDelay": 120, "multiselect": True, "navigationButtons": False,
                         "hideEdgesOnDrag": large, "hideEdgesOnZoom": large},
-        "nodes": {"font": {"size": 14, "face": "sans-serif"}, "scaling": {"label": {"drawThreshold": 6}}},
+        "nodes": {"font": {"size": 14, "face": "sans-serif"}, "scaling": {"label": {"drawThreshold": 6 if large else 3}}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False,
                   "color": {"color": "#9aa4ad", "highlight": "#222222", "hover": "#444444"},
                   # "horizontal": with any other alignment vis-network 9.1.2 draws the labels of edges
