@@ -6,7 +6,6 @@ import html
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -247,13 +246,13 @@ def test_layout_positions_are_distinct_and_finite(tiny_graph):
 
 # ----------------------------------------------------------------------------- build and CLI
 def test_build_writes_a_view_with_provenance(sample_build):
-    html = (sample_build / "graph.html").read_text(encoding="utf-8")
-    data = page_data(html)
+    page_html = (sample_build / "graph.html").read_text(encoding="utf-8")
+    data = page_data(page_html)
     assert len(data["nodes"]) == node_count(sample_build / "graph.ttl")
     assert any(n["name"] == "Baloch Liberation Army" for n in data["nodes"])
     with_evidence = [e for e in data["edges"] if e["evidence"]]
     assert with_evidence and all(e["evidence"][0][0] in e["title"] for e in with_evidence)
-    no_remote_resources(html)
+    no_remote_resources(page_html)
 
 
 def test_cli_view_with_filters(sample_build, tmp_path):
