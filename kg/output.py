@@ -66,7 +66,7 @@ class GraphWriter:
         if html:
             from kg.visualise import write_html
 
-            write_html(nxg, self.folder / "graph.html")
+            write_html(nxg, self.folder / "graph.html", store=merged)
         self.nq_path.unlink(missing_ok=True)
         self.nt_path.unlink(missing_ok=True)
         return dataset
