@@ -95,14 +95,20 @@ def input_files(paths: Iterable[Path]) -> Iterator[Path]:
     named. Symbolic links to folders are followed, each real folder once (no loop);
     hidden files and folders are left out.
     """
+    named: set[str] = set()
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            yield from sorted(_walk(path))
+            found = sorted(_walk(path))
         elif path.exists() or path.is_symlink():
-            yield path
+            found = [path]
         else:
             raise InputProblem(str(path), "no such file or folder")
+        for f in found:  # a file named twice, or inside two folders named, is read once
+            real = os.path.realpath(f)
+            if real not in named:
+                named.add(real)
+                yield f
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -120,9 +126,30 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield f
 
 
+# The first bytes of binary formats scrapers commonly save under a text name
+_MAGIC = ((b"%PDF-", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"),
+          (b"\xff\xd8\xff", "a JPEG image"), (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx/.epub)"),
+          (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ", "an xz archive"),
+          (b"7z\xbc\xaf", "a 7-Zip archive"), (b"\x7fELF", "an executable"), (b"%!PS", "a PostScript file"),
+          (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"), (b"SQLite format 3", "an SQLite database"),
+          (b"RIFF", "a RIFF (WebP/WAV/AVI) file"), (b"OggS", "an Ogg file"), (b"ID3", "an MP3 file"),
+          (b"{\\rtf", "an RTF document"))
+
+
 def decode(data: bytes, path: str) -> str:
     """Bytes to text: BOMs (UTF-8, UTF-16, UTF-32) honoured, UTF-8 tried, then
-    Windows-1252/Latin-1. Binary data (NUL bytes, control characters) is refused."""
+    Windows-1252/Latin-1. Binary data (a known binary format, NUL bytes, control
+    characters) is refused with an :class:`InputProblem` naming it.
+
+    >>> decode("Café".encode("latin-1"), "f")
+    'Café'
+    >>> decode(b"%PDF-1.7 ...", "report.txt")
+    Traceback (most recent call last):
+    kg.ingest.InputProblem: report.txt: a PDF document, not text
+    """
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise InputProblem(path, f"{what}, not text")
     for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                      (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):
@@ -309,7 +336,7 @@ def read_articles(paths: Iterable[Path], split: str = "auto",
 
     report = report or fail
     seen = set() if seen is None else seen
-    content: dict[str, str] = {}  # id -> text, to tell a repeat from an id clash
+    content: dict[str, str] = {}  # id -> content id, to tell a repeat from an id clash
     for path in input_files(paths):
         kind = SUFFIXES.get(path.suffix.lower())
         if kind is None:
@@ -349,12 +376,12 @@ def read_articles(paths: Iterable[Path], split: str = "auto",
                 continue
             art = _within_limits(art, where, report)
             if art.id in seen:
-                if content.get(art.id, art.text) != art.text:
+                if content.get(art.id, digest := article_id(art.text)) != digest:
                     report(InputProblem(where[0], f"id {art.id!r} already used by another article; "
                                                   f"skipped (ids must be unique)", where[1]))
                 continue
             seen.add(art.id)
-            content[art.id] = art.text
+            content[art.id] = article_id(art.text)
             yield art
 
 
