@@ -22,8 +22,10 @@ from kg.vocab import KG
 class GraphWriter:
     """Collects a build's quads in ``folder`` and writes the output files there."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, html_max_nodes: int | None = 2_000):
         self.folder = Path(folder)
+        self.html_max_nodes = html_max_nodes
+        self.bounded: dict = {}
         self.nq_path = self.folder / ".graph.nq"
         self.nt_path = self.folder / ".graph.nt"
         self._nq = self.nq_path.open("w", encoding="utf-8")
@@ -66,7 +68,13 @@ class GraphWriter:
         if html:
             from kg.visualise import write_html
 
-            write_html(nxg, self.folder / "graph.html")
+            view = html_view(nxg, self.html_max_nodes)
+            if view.number_of_nodes() < nxg.number_of_nodes():
+                self.bounded["graph.html"] = {
+                    "nodes": view.number_of_nodes(), "of_nodes": nxg.number_of_nodes(),
+                    "note": "the HTML view shows the most connected nodes only; graph.graphml, "
+                            "graph.ttl and graph.trig hold the whole graph"}
+            write_html(view, self.folder / "graph.html")
         self.nq_path.unlink(missing_ok=True)
         self.nt_path.unlink(missing_ok=True)
         return dataset
@@ -82,9 +90,63 @@ class GraphWriter:
         return counts
 
 
+def html_view(g, max_nodes: int | None):
+    """``g`` itself, or (when it has more than ``max_nodes`` nodes) the subgraph of its
+    ``max_nodes`` nodes of highest degree (ties broken by node id, so the choice is
+    stable). A browser draws a few thousand nodes; the files hold the whole graph.
+
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph([("hub", str(i)) for i in range(10)])
+    >>> sorted(html_view(g, 2).nodes)
+    ['0', 'hub']
+    >>> html_view(g, None) is g
+    True
+    """
+    if max_nodes is None or g.number_of_nodes() <= max_nodes:
+        return g
+    keep = sorted(g.nodes, key=lambda n: (-g.degree(n), str(n)))[:max_nodes]
+    return g.subgraph(keep).copy()
+
+
+def sample_article_graphs(dataset: ox.Store, max_triples: int, seed_order: bool = True):
+    """An rdflib ``Graph`` of whole article graphs taken evenly across ``dataset`` (a
+    build's TriG store) until about ``max_triples`` triples, for a sampled SHACL check.
+
+    Returns ``(graph, article graphs taken, article graphs in all, triples taken)``.
+    Each article graph holds its own entities (type, label), events, statements,
+    claims and reports, so it can be validated on its own.
+    """
+    from rdflib import Graph
+
+    names = sorted((g for g in dataset.named_graphs() if not str(g.value).endswith("/graph/ontology")),
+                   key=lambda g: g.value)
+    total = len(names)
+    if not names:
+        return Graph(), 0, 0, 0
+    sizes: dict[str, int] = {}
+    for row in dataset.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+        sizes[row["g"].value] = int(row["n"].value)
+    mean = max(1, sum(sizes.values()) // total)
+    want = max(1, min(total, max_triples // mean))
+    step = total / want
+    picked = [names[int(i * step)] for i in range(want)]
+    data = bytearray()
+    taken = 0
+    count = 0
+    for g in picked:
+        if taken and taken + sizes.get(g.value, 0) > max_triples:
+            break
+        data += dataset.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
+        taken += sizes.get(g.value, 0)
+        count += 1
+    graph = Graph()
+    graph.parse(data=bytes(data).decode("utf-8"), format="nt")
+    return graph, count, total, taken
+
+
 def count_triples(store: ox.Store) -> int:
     row = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
     return int(row["n"].value)
 
 
-__all__ = ["GraphWriter", "count_triples", "KG"]
+__all__ = ["GraphWriter", "count_triples", "html_view", "sample_article_graphs", "KG"]
