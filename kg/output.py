@@ -9,14 +9,22 @@ the ontology graph) and ``graph.ttl`` (the merged graph), and derives
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import RDF, URIRef
 
 from kg.model import ArticleFacts
-from kg.rdf import ONTOLOGY_GRAPH, PREFIXES, article_quads, nquad, ntriple, ontology_triples
+from kg.rdf import ONTOLOGY_GRAPH, PREFIXES, article_quads, nquad, ntriple, ontology_triples, term_nt
 from kg.vocab import KG
+
+
+@lru_cache(maxsize=1 << 16)
+def _iri_nt(iri: URIRef) -> str:
+    """:func:`kg.rdf.term_nt` of an IRI, memoised (predicates, classes and the nodes of
+    an article repeat in many triples)."""
+    return term_nt(iri)
 
 
 class GraphWriter:
@@ -35,13 +43,19 @@ class GraphWriter:
 
     def add(self, facts: ArticleFacts) -> None:
         lines_q, lines_t = [], []
+        graph = None
         for s, p, o, g in article_quads(facts):
             if p == RDF.type:
                 self.used.add(o)
             else:
                 self.used.add(p)
-            lines_q.append(nquad(s, p, o, g))
-            lines_t.append(ntriple(s, p, o))
+            if graph is None:
+                graph = f" {term_nt(g)} .\n"
+            # each term is written once for both files (same text as nquad()/ntriple())
+            spo = f"{_iri_nt(s) if type(s) is URIRef else term_nt(s)} {_iri_nt(p)} " \
+                  f"{_iri_nt(o) if type(o) is URIRef else term_nt(o)}"
+            lines_q.append(spo + graph)
+            lines_t.append(spo + " .\n")
         self._nq.writelines(lines_q)
         self._nt.writelines(lines_t)
 
