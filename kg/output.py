@@ -27,6 +27,28 @@ def _iri_nt(iri: URIRef) -> str:
     return term_nt(iri)
 
 
+def quad_lines(facts: ArticleFacts) -> tuple[list[str], set[URIRef]]:
+    """The N-Quads lines of one resolved article (its named graph) and the classes and
+    properties it uses (for the ontology graph). Same text as :func:`kg.rdf.nquad`."""
+    lines: list[str] = []
+    used: set[URIRef] = set()
+    graph = None
+    for s, p, o, g in article_quads(facts):
+        used.add(o if p == RDF.type else p)
+        if graph is None:
+            graph = f" {term_nt(g)} .\n"
+        # IRIs are memoised: predicates, classes and an article's nodes repeat
+        spo = f"{_iri_nt(s) if type(s) is URIRef else term_nt(s)} {_iri_nt(p)} " \
+              f"{_iri_nt(o) if type(o) is URIRef else term_nt(o)}"
+        lines.append(spo + graph)
+    return lines, used
+
+
+def _triple_line(quad: str) -> str:
+    """An N-Quads line without its graph term (the last term; IRIs hold no spaces)."""
+    return quad[:quad.rindex(" <")] + " .\n"
+
+
 class GraphWriter:
     """Collects a build's quads in ``folder`` and writes the output files there."""
 
@@ -42,22 +64,17 @@ class GraphWriter:
         self.triples = 0
 
     def add(self, facts: ArticleFacts) -> None:
-        lines_q, lines_t = [], []
-        graph = None
-        for s, p, o, g in article_quads(facts):
-            if p == RDF.type:
-                self.used.add(o)
-            else:
-                self.used.add(p)
-            if graph is None:
-                graph = f" {term_nt(g)} .\n"
-            # each term is written once for both files (same text as nquad()/ntriple())
-            spo = f"{_iri_nt(s) if type(s) is URIRef else term_nt(s)} {_iri_nt(p)} " \
-                  f"{_iri_nt(o) if type(o) is URIRef else term_nt(o)}"
-            lines_q.append(spo + graph)
-            lines_t.append(spo + " .\n")
-        self._nq.writelines(lines_q)
-        self._nt.writelines(lines_t)
+        """Append the quads of one (resolved) article."""
+        lines, used = quad_lines(facts)
+        self.used |= used
+        self._nq.writelines(lines)
+        self._nt.writelines(_triple_line(line) for line in lines)
+
+    def add_nquads(self, text: str, used: set) -> None:
+        """Append N-Quads lines made by :func:`quad_lines` elsewhere (a Dask worker)."""
+        self.used |= used
+        self._nq.write(text)
+        self._nt.writelines(_triple_line(line + "\n") for line in text.split("\n")[:-1])
 
     def finish(self, html: bool = True) -> ox.Store:
         """Write graph.trig, graph.ttl, graph.graphml and graph.html."""
