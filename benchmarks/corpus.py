@@ -16,7 +16,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV = ROOT.parent / "shared" / "eval" / "dev" / "articles.jsonl"
+# ../shared from the repository root (from a worktree under /work/wt, a folder further up)
+DEV = next((p / "shared" / "eval" / "dev" / "articles.jsonl" for p in ROOT.parents
+            if (p / "shared" / "eval" / "dev" / "articles.jsonl").exists()), ROOT.parent / "shared" / "none")
 
 
 def source_articles() -> list[dict]:
