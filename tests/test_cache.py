@@ -12,8 +12,6 @@ from kg.cache import FactsCache, article_key, fingerprint
 from kg.model import Article
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV = next((p / "shared" / "eval" / "dev" / "articles.jsonl" for p in ROOT.parents
-            if (p / "shared" / "eval" / "dev" / "articles.jsonl").exists()), ROOT.parent / "shared")
 
 NEW = ("Gunmen attacked a bus near Turbat in Balochistan on Tuesday, killing four passengers, "
        "police said. No group claimed responsibility.\n")
