@@ -41,7 +41,7 @@ class BuildOptions:
     scheduler: str | None = None  # Dask scheduler address (engine="dask"); None: a local cluster
     batch_size: int = 8  # articles per batch sent to a worker
     validate_max_triples: int | None = 50_000  # above: validate a sample of article graphs
-    html_max_nodes: int | None = 2_000  # graph.html shows at most this many nodes (most connected)
+    html_max_nodes: int | None = 1_000  # graph.html shows at most this many nodes (most connected)
 
 
 @dataclass

@@ -76,7 +76,7 @@ def build(
         min=0, help="Validate the whole graph up to this many triples; above, a sample of article graphs "
                     "of about this size (noted in report.json). 0: always the whole graph.")] = 50_000,
     html_max_nodes: Annotated[int, typer.Option(
-        min=0, help="graph.html shows at most this many nodes (the most connected); 0: no limit.")] = 2_000,
+        min=0, help="graph.html shows at most this many nodes (the most connected); 0: no limit.")] = 1_000,
 ) -> None:
     """Build the knowledge graph of INPUTS into OUTPUT (graph.trig, graph.ttl, graph.graphml,
     graph.html, report.json). Previous outputs stay untouched unless the build succeeds."""

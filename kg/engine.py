@@ -155,16 +155,17 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
         return
 
     own = None
-    if executor is None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        own = executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(spec,))
     window: deque[tuple[_Segment, object]] = deque()
     limit = 2 * max(1, jobs) + 1
     try:
         for seg in segments(articles, known, batch):
+            if seg.todo and executor is None:  # started on the first article to parse (none: no pool)
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                own = executor = ProcessPoolExecutor(
+                    max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_init_worker, initargs=(spec,))
             fut = executor.submit(extract_batch, spec, seg.todo) if seg.todo else _Done(None)
             window.append((seg, fut))
             while len(window) >= limit:

@@ -52,7 +52,7 @@ def _triple_line(quad: str) -> str:
 class GraphWriter:
     """Collects a build's quads in ``folder`` and writes the output files there."""
 
-    def __init__(self, folder: Path, html_max_nodes: int | None = 2_000):
+    def __init__(self, folder: Path, html_max_nodes: int | None = 1_000):
         self.folder = Path(folder)
         self.html_max_nodes = html_max_nodes
         self.bounded: dict = {}
