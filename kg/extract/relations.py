@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from spacy.matcher import DependencyMatcher
 from spacy.tokens import Span, Token
 from spacy.vocab import Vocab
 
+from kg.extract.depmatch import IndexedDependencyMatcher as DependencyMatcher
 from kg.extract.context import PLACE_CLASSES, PLACE_RANK, DocContext, clean_name, emit, is_a
 from kg.extract.events import Frame
 from kg.extract.rules import DepRule, Rules
