@@ -48,7 +48,11 @@ def _matcher(vocab: Vocab, rules: Rules) -> DependencyMatcher:
 
 
 def _conj(tok: Token) -> list[Token]:
-    return [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
+    """The token, its later conjuncts and named appositions ("external forces,
+    particularly India")."""
+    out = [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
+    out += [c for t in list(out) for c in t.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+    return out
 
 
 def agent_at(ctx: DocContext, tok: Token) -> str | None:
