@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from kg.atomic import staging
 from kg.ingest import InputProblem, read_articles, sample_corpus
 from kg.model import Article
 
+ENGINES = ("local", "dask")
 OUTPUT_FILES = ("graph.trig", "graph.ttl", "graph.graphml", "graph.html", "report.json")
 
 
@@ -34,6 +35,13 @@ class BuildOptions:
     strict: bool = False
     html: bool = True
     gazetteer_extra: tuple[Path, ...] = ()
+    cache: bool = True  # reuse the extraction of unchanged articles (OUT/.kg-cache)
+    cache_dir: Path | None = None  # default: OUT/.kg-cache
+    engine: str = "local"  # or "dask"
+    scheduler: str | None = None  # Dask scheduler address (engine="dask"); None: a local cluster
+    batch_size: int = 8  # articles per batch sent to a worker
+    validate_max_triples: int | None = 50_000  # above: validate a sample of article graphs
+    html_max_nodes: int | None = 3_000  # graph.html shows at most this many nodes (most connected)
 
 
 @dataclass
@@ -50,6 +58,11 @@ class BuildResult:
     problems: list[InputProblem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     validation: dict | None = None
+    parsed: int = 0  # articles that went through the NLP pipeline (the others came from the cache)
+    cache: dict | None = None
+    worker_s: dict[str, float] = field(default_factory=dict)
+    jobs: int = 1
+    bounded: dict = field(default_factory=dict)
 
     @property
     def entities(self) -> int:
@@ -72,6 +85,10 @@ class BuildResult:
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
             "time_s": round(sum(self.timings.values()), 3),
             "validation": self.validation,
+            "parsed": self.parsed,
+            "cache": self.cache,
+            "worker_time_s": self.worker_s,
+            "bounded": self.bounded,
             "outputs": list(OUTPUT_FILES),
         }
 
@@ -85,7 +102,17 @@ class _Timer:
 
 
 def load_articles(inputs: Iterable[Path], options: BuildOptions, result: BuildResult) -> list[Article]:
-    """Read every input (the bundled samples when none is given)."""
+    """Read every input (the bundled samples when none is given) into a list."""
+    articles = list(iter_articles(inputs, options, result))
+    if not articles:
+        raise BuildError(_no_article(result))
+    return articles
+
+
+def iter_articles(inputs: Iterable[Path], options: BuildOptions, result: BuildResult) -> Iterator[Article]:
+    """Stream the articles of ``inputs`` (the bundled samples when none is given);
+    bad files and lines are recorded in ``result.problems`` (or fail the build with
+    ``on_error="fail"``)."""
     inputs = list(inputs) or [sample_corpus()]
 
     def report(p: InputProblem) -> None:
@@ -94,93 +121,191 @@ def load_articles(inputs: Iterable[Path], options: BuildOptions, result: BuildRe
         result.problems.append(p)
 
     try:
-        articles = list(read_articles(inputs, split=options.split, report=report))
+        yield from read_articles(inputs, split=options.split, report=report)
     except InputProblem as p:  # a missing input path
         raise BuildError(str(p)) from None
-    if not articles:
-        raise BuildError("no usable article in the input" + (
-            f" ({len(result.problems)} problem(s): {result.problems[0]})" if result.problems else ""))
-    return articles
+
+
+def _no_article(result: BuildResult) -> str:
+    return "no usable article in the input" + (
+        f" ({len(result.problems)} problem(s): {result.problems[0]})" if result.problems else "")
+
+
+def _timed(items: Iterable, timer: _Timer, stage: str) -> Iterator:
+    """Iterate ``items``, adding the time spent producing them to ``stage``."""
+    it = iter(items)
+    while True:
+        t = time.perf_counter()
+        try:
+            item = next(it)
+        except StopIteration:
+            timer.add(stage, time.perf_counter() - t)
+            return
+        timer.add(stage, time.perf_counter() - t)
+        yield item
 
 
 def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = None,
-          progress: Callable[[int, int], None] | None = None) -> BuildResult:
-    """Build the graph of ``inputs`` into ``out_dir``; see the module docstring."""
-    from kg.extract import extract_facts, load_rules
-    from kg.gazetteer import load_gazetteer
-    from kg.nlp import build_pipeline
+          progress: Callable[[int, int | None], None] | None = None) -> BuildResult:
+    """Build the graph of ``inputs`` into ``out_dir``; see the module docstring.
+
+    Articles are streamed: they are read, parsed (in ``options.jobs`` processes, or on
+    a Dask cluster with ``options.engine="dask"``), extracted, resolved and written as
+    N-Quads one batch at a time, in input order, so the output does not depend on the
+    number of processes and memory does not grow with the corpus (see
+    ``docs/performance.md``). ``progress(done, total)`` is called after each article;
+    ``total`` is None (the corpus is not counted in advance).
+    """
+    from kg.cache import FactsCache, default_cache_dir, fingerprint
+    from kg.engine import PipelineSpec, extract_stream
     from kg.output import GraphWriter
     from kg.resolve import Resolver
 
     options = options or BuildOptions()
     out_dir = Path(out_dir)
-    result = BuildResult(out_dir=out_dir)
+    result = BuildResult(out_dir=out_dir, jobs=max(1, options.jobs))
     timer = _Timer(result.timings)
+    if options.engine not in ENGINES:
+        raise BuildError(f"unknown engine {options.engine!r} (use {' or '.join(ENGINES)})")
+    spec = PipelineSpec(gazetteer_extra=tuple(options.gazetteer_extra))
 
     t = time.perf_counter()
-    articles = load_articles(inputs, options, result)
-    timer.add("ingest", time.perf_counter() - t)
-
-    t = time.perf_counter()
-    gaz = load_gazetteer(extra=options.gazetteer_extra)
-    rules = load_rules()
-    nlp = build_pipeline(gaz)
+    cache = None
+    if options.cache:
+        cache = FactsCache(Path(options.cache_dir) if options.cache_dir else default_cache_dir(out_dir),
+                           fingerprint(spec.gazetteer_extra))
     timer.add("setup", time.perf_counter() - t)
 
+    articles = _timed(iter_articles(inputs, options, result), timer, "ingest")
+    if options.engine == "dask":
+        from kg.dask_engine import build_dask
+
+        ok = False
+        try:
+            build_dask(articles, out_dir, options, spec, result, timer, cache, progress)
+            ok = True
+        finally:
+            if cache is not None:
+                result.cache = {"hits": cache.hits, "misses": cache.misses,
+                                "removed": cache.close(collect=ok)}
+        return result
+
+    worker = {"setup": 0.0, "nlp": 0.0, "extraction": 0.0}
     resolver = Resolver()
-    with staging(out_dir) as tmp:
-        writer = GraphWriter(tmp)
-        docs = nlp.pipe(((a.document, a) for a in articles), as_tuples=True,
-                        n_process=max(1, options.jobs), batch_size=16)
-        t_nlp = time.perf_counter()
-        for n, (doc, article) in enumerate(docs, 1):
-            t0 = time.perf_counter()
-            timer.add("nlp", t0 - t_nlp)
-            facts = extract_facts(doc, article, gaz, rules)
-            t1 = time.perf_counter()
-            facts = resolver.resolve(facts)
-            t2 = time.perf_counter()
-            writer.add(facts)
-            t3 = time.perf_counter()
-            timer.add("extraction", t1 - t0)
-            timer.add("resolution", t2 - t1)
-            timer.add("rdf", t3 - t2)
-            result.articles += 1
-            result.words += article.word_count
-            result.events_by_class.update(e.cls for e in facts.events.values())
-            result.relations_by_property.update(r.predicate for r in facts.relations)
-            result.casualty_reports += len(facts.reports)
-            result.claims += len(facts.claims)
-            if progress:
-                progress(n, len(articles))
-            t_nlp = time.perf_counter()
-
-        t = time.perf_counter()
-        store = writer.finish(html=options.html)
-        result.triples = writer.triples
-        result.entities_by_class = writer.entities_by_class()
-        timer.add("outputs", time.perf_counter() - t)
-
-        if options.validate:
-            t = time.perf_counter()
-            result.validation = _validate(tmp / "graph.ttl")
-            timer.add("validation", time.perf_counter() - t)
-            if options.strict and result.validation and not result.validation.get("conforms", True):
-                n = result.validation.get("violation_count", 0)
-                raise BuildError(f"the graph violates {n} SHACL constraint(s) (--strict); "
-                                 f"previous outputs in {out_dir} are unchanged")
-        (tmp / "report.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
-        del store
+    ok = False
+    try:
+        with staging(out_dir) as tmp:
+            writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes)
+            t_loop = time.perf_counter()
+            stream = extract_stream(articles, spec, jobs=options.jobs, batch=options.batch_size,
+                                    known=cache.get if cache is not None else None)
+            for facts, parsed, stats in stream:
+                t0 = time.perf_counter()
+                if stats is not None:
+                    worker["nlp"] += stats.nlp_s
+                    worker["extraction"] += stats.extraction_s
+                    worker["setup"] += stats.setup_s
+                if parsed:
+                    result.parsed += 1
+                    if cache is not None:
+                        cache.put(facts.article, facts)
+                t1 = time.perf_counter()
+                facts = resolver.resolve(facts)
+                t2 = time.perf_counter()
+                writer.add(facts)
+                t3 = time.perf_counter()
+                timer.add("cache", t1 - t0)
+                timer.add("resolution", t2 - t1)
+                timer.add("rdf", t3 - t2)
+                _count(result, facts)
+                if progress:
+                    progress(result.articles, None)
+            loop = time.perf_counter() - t_loop
+            if not result.articles:
+                raise BuildError(_no_article(result))
+            _split_parallel_time(result, timer, worker, loop)
+            if cache is not None:
+                result.cache = {"hits": cache.hits, "misses": cache.misses, "folder": str(cache.folder)}
+            _finish(writer, tmp, options, result, timer, out_dir)
+        ok = True
+    finally:
+        if cache is not None:
+            result.cache = {"hits": cache.hits, "misses": cache.misses, "folder": str(cache.folder),
+                            "removed": cache.close(collect=ok)}
     return result
 
 
-def _validate(path: Path) -> dict | None:
-    """SHACL validation of the merged graph (see :mod:`kg.validate`)."""
+def _count(result: BuildResult, facts) -> None:
+    result.articles += 1
+    result.words += facts.article.word_count
+    result.events_by_class.update(e.cls for e in facts.events.values())
+    result.relations_by_property.update(r.predicate for r in facts.relations)
+    result.casualty_reports += len(facts.reports)
+    result.claims += len(facts.claims)
+
+
+def _split_parallel_time(result: BuildResult, timer: _Timer, worker: dict[str, float], loop: float) -> None:
+    """Stage times of the article loop: the wall time the loop spent waiting for the
+    pipeline is shared between "nlp" and "extraction" in the proportion the workers
+    measured (with one process this is exactly what they measured)."""
+    parent = sum(result.timings.get(k, 0.0) for k in ("ingest", "cache", "resolution", "rdf"))
+    waited = max(0.0, loop - parent)
+    if result.worker_s is not None and not result.timings.get("nlp") and worker["setup"]:
+        # loading the pipeline: exact with one process; in parallel the workers load at once
+        load = min(waited, worker["setup"] / max(1, result.jobs))
+        timer.add("setup", load)
+        waited -= load
+    busy = worker["nlp"] + worker["extraction"]
+    share = worker["nlp"] / busy if busy else 1.0
+    timer.add("nlp", waited * share)
+    timer.add("extraction", waited * (1 - share))
+    result.worker_s = {k: round(v, 3) for k, v in worker.items()}
+
+
+def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer: _Timer, out_dir: Path) -> None:
+    """Write the output files and report.json in ``tmp`` (the staging folder)."""
+    t = time.perf_counter()
+    store = writer.finish(html=options.html)
+    result.triples = writer.triples
+    result.entities_by_class = writer.entities_by_class()
+    result.bounded = writer.bounded
+    timer.add("outputs", time.perf_counter() - t)
+
+    if options.validate:
+        t = time.perf_counter()
+        result.validation = _validate(tmp / "graph.ttl", store, result.triples, options.validate_max_triples)
+        timer.add("validation", time.perf_counter() - t)
+        if options.strict and result.validation and not result.validation.get("conforms", True):
+            n = result.validation.get("violation_count", 0)
+            raise BuildError(f"the graph violates {n} SHACL constraint(s) (--strict); "
+                             f"previous outputs in {out_dir} are unchanged")
+    (tmp / "report.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+    del store
+
+
+def _validate(path: Path, dataset=None, triples: int = 0, max_triples: int | None = None) -> dict | None:
+    """SHACL validation (see :mod:`kg.validate`): the whole merged graph when it has at
+    most ``max_triples`` triples; above, a sample of whole article graphs (evenly
+    spread over the build, about ``max_triples`` triples in all, each article graph
+    holding its own entities, statements and reports), marked incomplete in the report.
+    """
     try:
-        from kg.validate import validate_file
+        from kg.validate import validate_file, validate_graph
     except ImportError:  # pragma: no cover - validation module absent
         return None
-    report = validate_file(path).to_json()
+    if max_triples is None or triples <= max_triples or dataset is None:
+        report = validate_file(path).to_json()
+    else:
+        from kg.output import sample_article_graphs
+
+        graph, n_sampled, n_graphs, n_triples = sample_article_graphs(dataset, max_triples)
+        report = validate_graph(graph).to_json()
+        report["complete"] = False
+        report["sample"] = {"article_graphs": n_sampled, "of_article_graphs": n_graphs, "triples": n_triples,
+                            "note": f"the graph has {triples:,} triples, more than the validation budget "
+                                    f"({max_triples:,}): {n_sampled} of {n_graphs} article graphs, evenly "
+                                    f"spread, were validated; run `kg validate --per-graph` on graph.trig "
+                                    f"for a full check, or raise --validate-max-triples"}
     if len(report["violations"]) > 200:  # keep report.json readable; counts stay exact
         report["violations"] = report["violations"][:200]
         report["violations_truncated"] = True

@@ -50,7 +50,8 @@ def build(
     split: Annotated[str, typer.Option(
         help="How a .txt file is split into articles: auto (at blank lines when paragraphs are "
              "separated by single newlines), none (one article a file), blank-lines.")] = "auto",
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, help="Processes for the NLP stage.")] = 1,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, help=(
+        "Processes for the NLP and extraction stages (the output is the same for any number)."))] = 1,
     on_error: Annotated[str, typer.Option(
         help="What to do with a bad file or line: skip it (reported, exit code 3) or fail the build.")] = "skip",
     strict: Annotated[bool, typer.Option(help="Fail the build when the graph violates a SHACL shape.")] = False,
@@ -61,6 +62,21 @@ def build(
     gold: Annotated[Optional[Path], typer.Option(
         help="Gold annotations (JSONL); score the new graph against them after the build.")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or summary.")] = False,
+    cache_dir: Annotated[Optional[Path], typer.Option(
+        "--cache", help="Folder of the build cache (extraction results of unchanged articles are "
+                        "reused). Default: OUTPUT/.kg-cache.", show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the build cache.")] = False,
+    engine: Annotated[str, typer.Option(
+        help="Where NLP and extraction run: local (this machine, -j processes) or dask (a Dask "
+             "cluster; needs the 'dask' extra).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="Dask scheduler address (tcp://host:8786) for --engine dask. Default: a local cluster "
+             "of -j worker processes.", show_default=False)] = None,
+    validate_max_triples: Annotated[int, typer.Option(
+        min=0, help="Validate the whole graph up to this many triples; above, a sample of article graphs "
+                    "of about this size (noted in report.json). 0: always the whole graph.")] = 50_000,
+    html_max_nodes: Annotated[int, typer.Option(
+        min=0, help="graph.html shows at most this many nodes (the most connected); 0: no limit.")] = 3_000,
 ) -> None:
     """Build the knowledge graph of INPUTS into OUTPUT (graph.trig, graph.ttl, graph.graphml,
     graph.html, report.json). Previous outputs stay untouched unless the build succeeds."""
@@ -74,8 +90,17 @@ def build(
         fail(f"--split must be auto, none or blank-lines, not {split!r}", 2)
     if on_error not in ("skip", "fail"):
         fail(f"--on-error must be skip or fail, not {on_error!r}", 2)
+    if engine not in ("local", "dask"):
+        fail(f"--engine must be local or dask, not {engine!r}", 2)
+    if scheduler is not None and engine != "dask":
+        fail("--scheduler needs --engine dask", 2)
+    if no_cache and cache_dir is not None:
+        fail("--cache and --no-cache exclude each other", 2)
     options = BuildOptions(split=split, jobs=jobs, on_error=on_error, validate=validate, strict=strict,
-                           html=html, gazetteer_extra=tuple(gazetteer or ()))
+                           html=html, gazetteer_extra=tuple(gazetteer or ()), cache=not no_cache,
+                           cache_dir=cache_dir, engine=engine, scheduler=scheduler,
+                           validate_max_triples=validate_max_triples or None,
+                           html_max_nodes=html_max_nodes or None)
     progress = Progress(TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("articles"), TimeElapsedColumn(), console=err,
                         disable=quiet or not err.is_terminal, transient=True)
@@ -89,6 +114,8 @@ def build(
             result = run_build(inputs or [], output, options, progress=tick)
     except (BuildError, GazetteerError, RuleError) as e:
         fail(str(e))
+    except ImportError as e:  # --engine dask without the extra
+        fail(f"{e}; install the extra: pip install 'kg-news[dask]'")
     except KeyboardInterrupt:
         fail(f"interrupted; previous outputs in {output} are unchanged", 130)
     for p in result.problems:

@@ -234,8 +234,9 @@ def term_nt(term) -> str:
         return f"<{text}>"
     if isinstance(term, Literal):
         value = str(term).translate(_ESC)
-        value = "".join(c if c.isprintable() or c in "\\" else f"\\u{ord(c):04X}" if ord(c) < 0x10000
-                        else f"\\U{ord(c):08X}" for c in value)
+        if not value.isprintable():  # (fast path: most literals need no \u escapes)
+            value = "".join(c if c.isprintable() or c in "\\" else f"\\u{ord(c):04X}" if ord(c) < 0x10000
+                            else f"\\U{ord(c):08X}" for c in value)
         if term.language:
             return f'"{value}"@{term.language}'
         if term.datatype and term.datatype != XSD.string:

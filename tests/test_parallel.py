@@ -1,0 +1,137 @@
+"""Parallel builds give the same files as one process; the indexed dependency matcher
+finds exactly what spaCy's finds; the output stages stay bounded."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.build import BuildOptions, build
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = next((p / "shared" / "eval" / "dev" / "articles.jsonl" for p in ROOT.parents
+            if (p / "shared" / "eval" / "dev" / "articles.jsonl").exists()), ROOT.parent / "shared")
+pytestmark = pytest.mark.e2e
+
+
+def corpora():
+    yield pytest.param([], id="samples")
+    if DEV.exists():
+        yield pytest.param([DEV], id="dev")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("inputs", list(corpora()))
+def test_jobs_2_writes_the_same_files_as_jobs_1(tmp_path, inputs):
+    opts = dict(validate=False, cache=False, batch_size=2)
+    one = build(inputs, tmp_path / "j1", BuildOptions(jobs=1, **opts))
+    two = build(inputs, tmp_path / "j2", BuildOptions(jobs=2, **opts))
+    assert one.articles == two.articles > 1
+    assert two.parsed == two.articles
+    for name in ("graph.trig", "graph.ttl", "graph.graphml"):
+        a, b = (tmp_path / "j1" / name).read_bytes(), (tmp_path / "j2" / name).read_bytes()
+        assert a == b, name
+    assert one.relations_by_property == two.relations_by_property
+    assert one.events_by_class == two.events_by_class
+
+
+def test_report_has_stage_times_and_worker_times(tmp_path):
+    import json
+
+    (tmp_path / "a.txt").write_text("Militants attacked a police station in Quetta on Monday, officials said.\n")
+    result = build([tmp_path / "a.txt"], tmp_path / "out", BuildOptions(validate=False, html=False))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert {"setup", "ingest", "nlp", "extraction", "resolution", "rdf", "outputs"} <= set(report["timings_s"])
+    assert report["parsed"] == result.parsed == 1
+    assert report["worker_time_s"]["nlp"] > 0
+
+
+def test_indexed_dependency_matcher_matches_spacy(nlp, rules):
+    """Same matches, in the same order, as spaCy's DependencyMatcher on real text."""
+    from spacy.matcher import DependencyMatcher
+
+    from kg.extract.depmatch import IndexedDependencyMatcher
+    from kg.ingest import read_articles, sample_corpus
+
+    paths = [sample_corpus()] + ([DEV] if DEV.exists() else [])
+    docs = list(nlp.pipe(a.document for a in read_articles(paths)))
+    ours, theirs = IndexedDependencyMatcher(nlp.vocab), DependencyMatcher(nlp.vocab)
+    for r in rules.relations:
+        ours.add(r.id, [r.pattern])
+        theirs.add(r.id, [r.pattern])
+    assert ours.indexed
+    total = 0
+    for doc in docs:
+        expected = theirs(doc)
+        assert ours(doc) == expected
+        total += len(expected)
+    assert total > 10  # the patterns do fire on this text
+
+
+def test_indexed_matcher_falls_back_for_unindexed_attributes(nlp):
+    from spacy.matcher import DependencyMatcher
+
+    from kg.extract.depmatch import IndexedDependencyMatcher
+
+    pattern = [{"RIGHT_ID": "v", "RIGHT_ATTRS": {"LEMMA": "attack"}},
+               {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "s", "RIGHT_ATTRS": {"LENGTH": {">=": 3}}}]
+    ours, theirs = IndexedDependencyMatcher(nlp.vocab), DependencyMatcher(nlp.vocab)
+    ours.add("r", [pattern])
+    theirs.add("r", [pattern])
+    assert not ours.indexed
+    doc = nlp("Gunmen attacked the convoy near Turbat.")
+    assert ours(doc) == theirs(doc) != []
+
+
+def test_indexed_matcher_not_in_and_pos(nlp):
+    from spacy.matcher import DependencyMatcher
+
+    from kg.extract.depmatch import IndexedDependencyMatcher
+
+    pattern = [{"RIGHT_ID": "v", "RIGHT_ATTRS": {"POS": "VERB"}},
+               {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "o",
+                "RIGHT_ATTRS": {"DEP": {"NOT_IN": ["punct", "aux"]}, "POS": {"IN": ["NOUN", "PROPN"]}}}]
+    ours, theirs = IndexedDependencyMatcher(nlp.vocab), DependencyMatcher(nlp.vocab)
+    ours.add("r", [pattern])
+    theirs.add("r", [pattern])
+    doc = nlp("Gunmen attacked the convoy near Turbat. Police arrested two men in Quetta on Friday.")
+    assert ours.indexed
+    assert ours(doc) == theirs(doc) != []
+
+
+def test_html_view_is_capped_and_reported(tmp_path):
+    import json
+
+    from kg.ingest import sample_corpus
+
+    result = build([sample_corpus()], tmp_path / "out",
+                   BuildOptions(validate=False, cache=False, html_max_nodes=10))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    bounded = report["bounded"]["graph.html"]
+    assert bounded["nodes"] == 10 < bounded["of_nodes"]
+    html = (tmp_path / "out" / "graph.html").read_text()
+    import re
+
+    assert len(re.findall(r'"shape": ?"(?:dot|triangle|diamond|square|box)"', html)) == 10
+    assert result.bounded == report["bounded"]
+
+
+def test_sampled_validation_above_the_budget(tmp_path):
+    import json
+
+    build([], tmp_path / "out", BuildOptions(cache=False, html=False, validate_max_triples=400))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    v = report["validation"]
+    assert v["complete"] is False
+    sample = v["sample"]
+    assert 1 <= sample["article_graphs"] < sample["of_article_graphs"] == report["articles"]
+    assert 0 < sample["triples"] <= max(400, sample["triples"])
+    assert "validation budget" in sample["note"]
+    assert v["conforms"] is True
+
+
+def test_small_builds_are_fully_validated(sample_build):
+    out, result = sample_build
+    assert result.validation["complete"] is True
+    assert result.validation["conforms"] is True
+    assert "sample" not in result.validation
