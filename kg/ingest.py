@@ -52,7 +52,19 @@ class InputProblem(Exception):
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.reason}"
+        return _printable(f"{where}: {self.reason}")
+
+
+def _printable(text: str) -> str:
+    r"""``text`` with control and other unprintable characters escaped, so a file name
+    cannot send escape sequences to the terminal.
+
+    >>> _printable("a[2Jb	c")
+    'a\x1b[2Jb\tc'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 # C0 controls other than tab and line breaks, and the two noncharacters XML refuses
