@@ -59,8 +59,8 @@ def _printable(text: str) -> str:
     r"""``text`` with control and other unprintable characters escaped, so a file name
     cannot send escape sequences to the terminal.
 
-    >>> _printable("a[2Jb	c")
-    'a\x1b[2Jb\tc'
+    >>> print(_printable("a\x1b[2Jb"))
+    a\x1b[2Jb
     """
     if text.isprintable():
         return text
