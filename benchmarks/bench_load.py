@@ -47,7 +47,7 @@ MALFORMED = [
     ("GET", {"query": "DROP ALL"}, None, {}, {400, 403}),
     ("POST", None, b"INSERT DATA { <urn:a> <urn:b> <urn:c> }", {"Content-Type": "application/sparql-update"}, {403}),
     ("POST", None, b"update=CLEAR+DEFAULT", {"Content-Type": "application/x-www-form-urlencoded"}, {403}),
-    ("GET", {"query": 'SELECT * { ?s ?p " } ; DROP ALL ; SELECT * { " }'}, None, {}, {400}),
+    ("GET", {"query": 'SELECT * { ?s ?p " } ; DROP ALL ; SELECT * { " }'}, None, {}, {200}),  # a string
     ("GET", {"query": "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}, None, {}, {403}),
     ("GET", {"query": "SELECT * { ?s ?p ?o } LIMIT 1"}, None, {"Accept": "image/png"}, {406}),
     ("POST", None, b"x" * (2 * 1024 * 1024), {"Content-Type": "application/sparql-query"}, {413}),

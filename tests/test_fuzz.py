@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal
 
@@ -155,6 +155,7 @@ def quads_of(facts_list) -> list[ox.Quad]:
 @pytest.mark.e2e
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=NEWS_TEXT)
+@example(text="8\u00aaP\u00b0 G\x90\U000e6110 12 r\x9d\U0002d552\x96 DROP\nofficials police")  # a numeric root: hung
 def test_extraction_never_crashes_and_its_rdf_parses(text, nlp, gaz, rules):
     assume(text.strip())
     facts = facts_of(text, nlp, gaz, rules)
