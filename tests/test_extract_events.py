@@ -77,3 +77,11 @@ def test_agreement_participants_and_partners(extract):
     pairs = fact_pairs(f)
     assert ("United States", "participatedIn", "Agreement") in pairs
     assert ("Papua New Guinea", "participatedIn", "Agreement") in pairs
+
+
+def test_self_report_is_a_claim_and_a_fact(extract):
+    f = extract("The Pakistani Taliban said they carried out the bombing of a police station in Bannu.")
+    pairs = fact_pairs(f)
+    actors = {s for s, p, o in pairs if p == "carriedOut" and o == "Attack"}
+    assert actors and all("Taliban" in a for a in actors)
+    assert {s for s, p, o in pairs if p == "claimed"} == actors

@@ -699,6 +699,9 @@ def emit(self: DocContext, subject: str, predicate: str, obj: str, sent: Span, r
     denier = self.agent_at(mod.denier) if mod.denier is not None else None
     if mod.status in ("reported", "claimed") and claimant == subject:
         self.facts.add_relation(Relation(subject, predicate, obj, ev))  # an admission
+        if predicate == "carriedOut":  # "the group said it carried out the attack"
+            self.facts.add_relation(Relation(subject, "claimed", obj, Evidence(ev.sentence, ev.start, ev.end,
+                                                                            ev.rule + ".self-report")))
         return
     status = "denied" if denier and mod.status in ("alleged", "reported", "claimed") else mod.status
     claim = Claim(subject, predicate, obj, status, ev, claimant=claimant, denied_by=denier)
