@@ -61,3 +61,9 @@ def test_word_numbers_and_millions(extract):
     f = extract("The conflict displaced more than 2 million people and killed nine sailors.")
     got = {(c, k) for c, k, *_ in figures(f)}
     assert (2_000_000, "displaced") in got and (9, "killed") in got
+
+
+def test_according_to_a_statement_from(extract):
+    f = extract("According to a statement from the Pakistani military, 12 militants were killed in North Waziristan.")
+    ((count, _, victims, source, _),) = figures(f)
+    assert (count, victims) == (12, "militants") and source in ("Pakistan Army", "Pakistani military")

@@ -77,3 +77,33 @@ def test_agreement_participants_and_partners(extract):
     pairs = fact_pairs(f)
     assert ("United States", "participatedIn", "Agreement") in pairs
     assert ("Papua New Guinea", "participatedIn", "Agreement") in pairs
+
+
+def test_self_report_is_a_claim_and_a_fact(extract):
+    f = extract("The Pakistani Taliban said they carried out the bombing of a police station in Bannu.")
+    pairs = fact_pairs(f)
+    actors = {s for s, p, o in pairs if p == "carriedOut" and o == "Attack"}
+    assert actors and all("Taliban" in a for a in actors)
+    assert {s for s, p, o in pairs if p == "claimed"} == actors
+
+
+@pytest.mark.parametrize("text,fact", [
+    ("Al-Shabaab fighters stormed a hotel in Mogadishu late on Friday, killing at least 9 people, police said.",
+     ("al-Shabaab", "carriedOut", "Attack")),
+    ("Israeli airstrikes on Gaza City killed 25 people, according to the Gaza health ministry.",
+     ("Israel", "carriedOut", "SecurityOperation")),
+    ("Protesters clashed with police in Dhaka on Sunday, leaving two dead.", ("protesters", "carriedOut", "Protest")),
+    ("The Islamic State claimed responsibility for the suicide bombing at a mosque in Peshawar.",
+     ("Attack", "locatedIn", "Peshawar")),
+])
+def test_news_attribution_reports_events(extract, text, fact):
+    """"..., police said" attributes a report; it does not turn the event into a claim."""
+    f = extract(text, date="2024-03-14")
+    assert fact in fact_pairs(f)
+    assert not [c for c in f.claims if c.predicate in ("carriedOut", "locatedIn")]
+
+
+def test_claiming_verbs_still_make_claims(extract):
+    f = extract("The army claimed that Taliban militants attacked the checkpoint in Kurram.")
+    assert not any(p == "carriedOut" for _, p, _ in fact_pairs(f))
+    assert any(c.predicate == "carriedOut" and c.status in ("reported", "alleged") for c in f.claims)

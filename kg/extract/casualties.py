@@ -195,6 +195,11 @@ def _source_token(ctx: DocContext, start: Token) -> Token | None:
         if tok.lower_ in words["according_heads"]:
             for c in tok.subtree:
                 if c.dep_ == "pobj" and c.i > tok.i:
+                    # "according to a statement from the army": the army
+                    if c.lemma_.lower() in ("statement", "report", "source", "tally", "count", "estimate", "figure"):
+                        for p in c.subtree:
+                            if p.i != c.i and (p.i in ctx.tok2key or ctx.institution(p)):
+                                return p
                     return c
     return None
 

@@ -694,16 +694,37 @@ def emit(self: DocContext, subject: str, predicate: str, obj: str, sent: Span, r
     mod = modality_of(tokens or [], predicate, self.rules.words, subject_tok, static) if tokens else None
     if mod is None or mod.status is None:
         self.facts.add_relation(Relation(subject, predicate, obj, ev))
+        if predicate == "carriedOut" and tokens and _speaker_is(self, tokens[0], subject):
+            # "the group said it carried out the attack": an admission is also a claim
+            self.facts.add_relation(Relation(subject, "claimed", obj, Evidence(ev.sentence, ev.start, ev.end,
+                                                                            ev.rule + ".self-report")))
         return
     claimant = self.agent_at(mod.claimant) if mod.claimant is not None else None
     denier = self.agent_at(mod.denier) if mod.denier is not None else None
     if mod.status in ("reported", "claimed") and claimant == subject:
         self.facts.add_relation(Relation(subject, predicate, obj, ev))  # an admission
+        if predicate == "carriedOut":  # "the group said it carried out the attack"
+            self.facts.add_relation(Relation(subject, "claimed", obj, Evidence(ev.sentence, ev.start, ev.end,
+                                                                            ev.rule + ".self-report")))
         return
     status = "denied" if denier and mod.status in ("alleged", "reported", "claimed") else mod.status
     claim = Claim(subject, predicate, obj, status, ev, claimant=claimant, denied_by=denier)
     if claim not in self.facts.claims:
         self.facts.claims.append(claim)
+
+
+def _speaker_is(ctx: DocContext, tok: Token, key: str) -> bool:
+    """Whether ``tok`` sits in what a reporting verb's subject says, and that subject
+    is the entity ``key``."""
+    node = tok
+    for _ in range(6):
+        if node.head is node:
+            return False
+        prev, node = node, node.head
+        if node.pos_ == "VERB" and node.lemma_.lower() in ctx.rules.words["reporting_verbs"] and prev.dep_ in ("ccomp", "xcomp"):
+            subj = next((c for c in node.children if c.dep_ == "nsubj"), None)
+            return subj is not None and ctx.agent_at(subj) == key
+    return False
 
 
 def emit_literal(self: DocContext, subject: str, predicate: str, value: str, datatype: str,

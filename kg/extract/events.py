@@ -36,6 +36,8 @@ PLACE_PREPS = {"in", "at", "across", "near", "inside", "throughout", "outside", 
 TARGET_PREPS = {"on", "against", "at", "upon", "into"}
 OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
+COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
+              "bomber", "attacker", "commander", "unit", "squad", "cell", "loyalist", "soldier", "troop"}
 CONTAINERS = {"series", "wave", "spate", "string", "number", "surge", "spree", "set", "barrage", "volley",
               "round", "flurry", "chain", "campaign", "cycle", "wave", "rash", "string", "succession", "burst"}
 AFFILIATION = {"affiliated", "linked", "associated", "loyal", "belonging", "allied", "tied", "connected"}
@@ -169,7 +171,13 @@ def container_of(tok: Token) -> Token | None:
 
 
 def _agent_token(ctx: DocContext, tok: Token) -> str | None:
-    """Entity for an agent position; "fighters of X" and "members of X" resolve to X."""
+    """Entity for an agent position; "fighters of X", "members of X" and "X fighters"
+    resolve to X."""
+    if tok.lemma_.lower() in COMBATANTS and tok.i not in ctx.tok2key:
+        for c in tok.children:
+            if c.dep_ in ("compound", "amod", "nmod", "poss") and c.i in ctx.tok2key \
+                    and ctx.cls_of(ctx.tok2key[c.i]) in ("ArmedGroup", "SecurityForce", "Organization"):
+                return ctx.tok2key[c.i]  # "Al-Shabaab fighters", "Taliban militants"
     if tok.lemma_.lower() in ("fighter", "member", "militant", "gunman", "insurgent", "operative", "unit", "squad", "bomber"):
         for c in tok.children:
             if c.dep_ == "prep" and c.lower_ in ("of", "from"):
@@ -304,6 +312,14 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                         for p in a.children:
                             if p.dep_ == "pobj":
                                 agent(p, "ev.arg.agent.by")
+        if fr.cls in ("Attack", "SecurityOperation", "Invasion") and not fr.agents:
+            for c in t.children:  # "Israeli airstrikes", "Russian strikes": the country's
+                if c.dep_ in ("amod", "compound") and c.i < t.i and (c.i not in ctx.tok2key or ctx.cls_of(ctx.tok2key[c.i]) == "Group") \
+                        and not any(ctx.rules.generic_class.get(x.lower_) in ("Facility", "Vehicle", "SecurityForce")
+                                    for x in t.doc[c.i + 1:t.i]):  # "Nigerian Military Base Attack"
+                    country = ctx.gaz.country_of_demonym(c.text)
+                    if country:
+                        fr.agents.append((ctx.gaz_entity(country, c.text).key, "ev.arg.agent.demonym"))
         if fr.cls == "Protest":
             for rc in t.children:  # "protests that have swept the country"
                 if rc.dep_ == "relcl" and rc.lemma_.lower() in ("sweep", "spread", "engulf", "rock", "grip", "roil", "hit"):

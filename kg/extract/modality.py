@@ -53,6 +53,16 @@ def _subject(verb: Token) -> Token | None:
     return None
 
 
+# "the army said militants ambushed a convoy" reports an event; "X claimed/alleged that Y
+# attacked" makes it X's claim.
+CLAIMING = {"claim", "allege", "insist", "maintain", "assert", "contend", "argue", "accuse", "blame"}
+
+
+def _claims_responsibility(verb: Token) -> bool:
+    """"X claimed responsibility for the bombing at a mosque": the bombing is not X's claim."""
+    return any(c.dep_ == "dobj" and c.lemma_.lower() in ("responsibility", "credit") for c in verb.children)
+
+
 def _quoted(tok: Token) -> bool:
     sent = tok.sent
     inside = False
@@ -83,13 +93,14 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
                 status = status or "hedged"
             if steps > 0:
                 lemma = node.lemma_.lower()
-                if node.pos_ == "VERB" and lemma in hverbs:
+                if node.pos_ == "VERB" and lemma in hverbs and not _claims_responsibility(node):
                     status, claimant = "alleged", _subject(node)
                     break
                 if node.pos_ == "NOUN" and node.lower_ in hnouns:
                     status = "alleged"
                     break
-                if predicate in CONTENTIOUS and node.pos_ == "VERB" and lemma in reporting and prev_dep in ("ccomp", "xcomp"):
+                if predicate in CONTENTIOUS and node.pos_ == "VERB" and lemma in reporting and prev_dep in ("ccomp", "xcomp") \
+                        and (predicate != "carriedOut" or lemma in CLAIMING):
                     speaker = _subject(node)
                     if speaker is None or subject_tok is None or speaker.i != subject_tok.i:
                         status, claimant = status or "reported", speaker
