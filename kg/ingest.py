@@ -105,7 +105,8 @@ def sample_corpus() -> Path:
 def input_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Files named, and supported files found (recursively, sorted) under the folders
     named. Symbolic links to folders are followed, each real folder once (no loop);
-    hidden files and folders are left out.
+    hidden files and folders, and kg output folders below the folders named (see
+    :func:`is_output_folder`), are left out.
     """
     named: set[str] = set()
     for path in paths:
@@ -123,6 +124,13 @@ def input_files(paths: Iterable[Path]) -> Iterator[Path]:
                 yield f
 
 
+def is_output_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds the outputs of a ``kg build`` (``report.json`` and
+    ``graph.trig``): such folders inside an input folder are not read, so that
+    ``kg build data -o data/out`` does not read its own ``graph.html`` next time."""
+    return (folder / "report.json").is_file() and (folder / "graph.trig").is_file()
+
+
 def _walk(root: Path) -> Iterator[Path]:
     seen_dirs: set[str] = set()
     for folder, dirs, files in os.walk(root, followlinks=True):
@@ -131,6 +139,9 @@ def _walk(root: Path) -> Iterator[Path]:
             dirs[:] = []
             continue
         seen_dirs.add(real)
+        if folder != str(root) and is_output_folder(Path(folder)):  # never read kg's own outputs
+            dirs[:] = []
+            continue
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             f = Path(folder) / name

@@ -310,10 +310,13 @@ def test_ten_thousand_small_files(tmp_path):
     arts, problems = read([corpus])
     assert len(arts) == 10_000 and len({a.id for a in arts}) == 10_000
     assert reasons(problems) == {("bad.txt", None): "a PNG image, not text"}
-    # a build of a few hundred of them (a full 10,000 takes minutes of NLP)
-    few = [corpus / "00" / f"{i:05d}.txt" for i in range(300)]
-    result = build(few, tmp_path / "out", BuildOptions(validate=False, html=False))
-    assert result.articles == 300 and not result.problems
+    # a build of a folder of 150 of them (a full 10,000 takes minutes of NLP)
+    few = tmp_path / "few"
+    few.mkdir()
+    for f in files[:150]:
+        (few / f.name).symlink_to(f)
+    result = build([few], tmp_path / "out", BuildOptions(validate=False, html=False))
+    assert result.articles == 150 and not result.problems
 
 
 # ----------------------------------------------------------------------------- build and CLI
@@ -376,3 +379,23 @@ def test_no_usable_article_is_a_clear_error(tmp_path):
     assert line.startswith("kg: error: no usable article in the input") and "b.jsonl:1" in line
     assert not any((tmp_path / "out" / n).exists() for n in OUTPUT_FILES)  # (the cache folder may be there)
 
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text(GOOD)
+    for _ in range(2):  # the second build must not read the first one's graph.html
+        result = build([data], data / "out", BuildOptions(validate=False))
+        assert result.articles == 1 and not result.problems
+    assert [f.name for f in input_files([data])] == ["a.txt"]
+
+
+def test_output_path_that_is_a_file_is_a_one_line_error(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD)
+    (tmp_path / "taken").write_text("not a folder")
+    res = runner.invoke(app, ["build", str(tmp_path / "a.txt"), "-o", str(tmp_path / "taken"), "-q"])
+    assert res.exit_code == 1
+    (line,) = [x for x in res.output.splitlines() if x.strip()]
+    assert line == f"kg: error: {tmp_path / 'taken'}: not a folder (the output must be a folder)"
+    assert (tmp_path / "taken").read_text() == "not a folder"
