@@ -34,6 +34,7 @@ class BuildOptions:
     strict: bool = False
     html: bool = True
     gazetteer_extra: tuple[Path, ...] = ()
+    store_dir: Path | None = None  # also keep the dataset in this kg store (kg.store)
 
 
 @dataclass
@@ -169,6 +170,12 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
                 n = result.validation.get("violations", 0)
                 raise BuildError(f"the graph violates {n} SHACL constraint(s) (--strict); "
                                  f"previous outputs in {out_dir} are unchanged")
+        if options.store_dir is not None:
+            from kg.store import write_build_store
+
+            t = time.perf_counter()
+            write_build_store(options.store_dir, store, articles, resolver)
+            timer.add("store", time.perf_counter() - t)
         (tmp / "report.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
         del store
     return result
