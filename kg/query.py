@@ -430,8 +430,8 @@ def serialize(result, fmt: str) -> bytes:
             raise QueryError(f"a CONSTRUCT/DESCRIBE result is a graph: use --format turtle, nt, rdfxml or jsonld, "
                              f"not {fmt}")
         if GRAPH_FORMATS[fmt] == ox.RdfFormat.TURTLE:
-            return result.serialize(format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        return result.serialize(format=GRAPH_FORMATS[fmt])
+            return ox.serialize(result, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        return ox.serialize(result, format=GRAPH_FORMATS[fmt])
     if fmt not in RESULT_FORMATS:
         raise QueryError(f"a SELECT/ASK result is a table: use --format table, json, xml, csv or tsv, not {fmt}")
     if isinstance(result, bool):
