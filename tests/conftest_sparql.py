@@ -29,6 +29,11 @@ def quads(store) -> set[str]:
     return {str(q) for q in store}
 
 
+# Fixtures imported into several test modules are separate fixtures to pytest; the
+# expensive results are memoised here so that the sample is built once per session.
+_MEMO: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
 def sample_articles():
     from kg.ingest import read_articles, sample_corpus
@@ -39,9 +44,12 @@ def sample_articles():
 @pytest.fixture(scope="session")
 def halves(sample_articles, tmp_path_factory):
     """(A.jsonl, B.jsonl, AB.jsonl): the sample articles split in two, and all of them."""
+    if "halves" in _MEMO:
+        return _MEMO["halves"]
     d = tmp_path_factory.mktemp("halves")
-    return (write_jsonl(d / "a.jsonl", sample_articles[:3]), write_jsonl(d / "b.jsonl", sample_articles[3:]),
+    _MEMO["halves"] = (write_jsonl(d / "a.jsonl", sample_articles[:3]), write_jsonl(d / "b.jsonl", sample_articles[3:]),
             write_jsonl(d / "ab.jsonl", sample_articles))
+    return _MEMO["halves"]
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +57,11 @@ def sample_graph(halves, tmp_path_factory):
     """(out folder, store folder) of one build of all sample articles with --store."""
     from kg.build import BuildOptions, build
 
-    d = tmp_path_factory.mktemp("sparql-sample")
-    build([halves[2]], d / "out", BuildOptions(store_dir=d / "store", html=False, validate=False))
-    return d / "out", d / "store"
+    if "sample_graph" not in _MEMO:
+        d = tmp_path_factory.mktemp("sparql-sample")
+        build([halves[2]], d / "out", BuildOptions(store_dir=d / "store", html=False, validate=False))
+        _MEMO["sample_graph"] = (d / "out", d / "store")
+    return _MEMO["sample_graph"]
 
 
 @pytest.fixture(scope="session")
