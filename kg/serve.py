@@ -570,7 +570,8 @@ button{background:#2f6fb3;color:#fff;border:0;border-radius:4px;padding:7px 16px
 button:disabled{background:#8aa7c6}select{padding:5px;max-width:420px}
 #status{color:#4a5868}#status.err{color:#b3261e;white-space:pre-wrap}
 table{border-collapse:collapse;background:#fff;margin-top:6px;font-size:13px}
-th,td{border:1px solid #d5dbe2;padding:4px 8px;text-align:left;vertical-align:top;max-width:480px;word-wrap:break-word}
+#out{overflow:auto}
+th,td{border:1px solid #d5dbe2;padding:4px 8px;text-align:left;vertical-align:top;max-width:380px;word-wrap:break-word}
 th{background:#e8edf3;position:sticky;top:0}tr:nth-child(even) td{background:#fafbfc}
 pre{background:#fff;border:1px solid #d5dbe2;padding:8px;overflow:auto}
 td.iri{color:#1f5c99}td.num{text-align:right}#desc{color:#4a5868;font-size:13px}
