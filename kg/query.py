@@ -249,7 +249,7 @@ def parse_value(store: ox.Store | None, ptype: str, raw: str, name: str = "") ->
     label = f"parameter {name!r}: " if name else ""
     raw = raw.strip()
     if ptype == "entity":
-        if store is None:
+        if store is None and not _looks_like_iri(raw):
             raise QueryError(f"{label}a store is needed to look up an entity")
         try:
             return resolve_entity(store, raw)
