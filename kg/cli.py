@@ -226,20 +226,36 @@ def query_command(
 
 
 def _print_table(result, output: Optional[Path]) -> None:
+    """A rich table; rows as name/value records when the table would not fit the width."""
     from kg.query import compact, rows
 
     names, table = rows(result)
-    view = Table(show_header=True, header_style="bold", show_lines=False,
-                 caption=f"{len(table)} row{'s' if len(table) != 1 else ''}")
-    for name in names:
-        view.add_column(name, overflow="fold")
-    for row in table:
-        view.add_row(*(compact(v) for v in row))
-    if output is not None:
-        with output.open("w", encoding="utf-8") as f:
-            Console(file=f, width=200).print(view)
-    else:
-        out.print(view)
+    cells = [[compact(v) for v in row] for row in table]
+    console = Console(file=output.open("w", encoding="utf-8"), width=160) if output is not None else out
+    cap = 60
+    natural = sum(max([len(n)] + [min(len(r[i]), cap) for r in cells]) + 3 for i, n in enumerate(names)) + 1
+    caption = f"{len(cells)} row{'s' if len(cells) != 1 else ''}"
+    try:
+        if natural <= console.width or len(names) <= 2:
+            view = Table(show_header=True, header_style="bold", caption=caption)
+            for name in names:
+                view.add_column(name, overflow="fold")
+            for row in cells:
+                view.add_row(*row)
+            console.print(view)
+            return
+        for n, row in enumerate(cells, 1):  # expanded display, one record per row
+            view = Table(show_header=False, box=None, padding=(0, 1), title=f"row {n}", title_justify="left",
+                         title_style="bold")
+            view.add_column(style="bold", no_wrap=True)
+            view.add_column(overflow="fold")
+            for name, value in zip(names, row):
+                view.add_row(name, value)
+            console.print(view)
+        console.print(caption)
+    finally:
+        if output is not None:
+            console.file.close()
 
 
 @app.command("queries")
