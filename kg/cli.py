@@ -361,6 +361,8 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, help="Query worker processes (queries run in parallel).")] = 2,
     max_result_mb: Annotated[float, typer.Option(help="Largest result, in MB, before the query is refused.")] = 50.0,
     max_request_kb: Annotated[float, typer.Option(help="Largest request body, in KB (413 above).")] = 1024.0,
+    allow_service: Annotated[bool, typer.Option(
+        help="Allow federated queries (SERVICE), which make the server fetch other endpoints.")] = False,
 ) -> None:
     """Serve the graph as a read-only SPARQL 1.1 Protocol endpoint at /sparql.
 
@@ -377,7 +379,8 @@ def serve_command(
     try:
         serve(store=store, graph=graph, host=host, port=port, timeout=timeout, workers=workers,
               max_result_bytes=int(max_result_mb * 1024 * 1024), max_request_bytes=int(max_request_kb * 1024),
-              log=lambda msg: err.print(msg, markup=False, highlight=False, soft_wrap=True))
+              log=lambda msg: err.print(msg, markup=False, highlight=False, soft_wrap=True),
+              allow_service=allow_service)
     except ServeError as e:
         fail(str(e))
     except KeyboardInterrupt:

@@ -15,6 +15,8 @@ Protocol (https://www.w3.org/TR/sparql11-protocol/):
   ``text/tab-separated-values``; CONSTRUCT/DESCRIBE graphs as ``text/turtle``
   (default), ``application/n-triples``, ``application/rdf+xml``, ``application/ld+json``.
 * Read-only: ``update=`` and ``application/sparql-update`` are refused with 403.
+  Federated queries (``SERVICE``) are refused with 403 unless ``allow_service`` is set:
+  they would make the server fetch other URLs on a client's behalf.
 * Limits: 400 for a malformed query (with the parser's message), 403 for updates,
   406 when no acceptable format exists, 411/413/414 for requests without a length or
   too large, 503 when a query runs past the timeout or every worker stays busy, and
@@ -28,6 +30,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import re
 import shutil
 import tempfile
 import threading
@@ -59,6 +62,24 @@ FORMAT_ALIASES = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "tur
 
 class ServeError(RuntimeError):
     """The endpoint cannot start (one-line message)."""
+
+
+_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+_STRINGS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def uses_service(query: str) -> bool:
+    """Whether a query has a ``SERVICE`` clause (federation: the server would fetch
+    from other URLs). IRIs, strings and comments are ignored.
+
+    >>> uses_service('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }')
+    True
+    >>> uses_service('SELECT * { ?s ?p "SERVICE" } # service')
+    False
+    """
+    text = _COMMENT.sub(" ", _STRINGS.sub(" ", _IRI_REF.sub(" ", query)))
+    return re.search(r"\bSERVICE\b", text, re.IGNORECASE) is not None
 
 
 # ----------------------------------------------------------------------------- negotiation
@@ -295,6 +316,7 @@ class Settings:
     max_request_bytes: int
     description: Callable[[str], bytes]
     log: Callable[[str], None] | None = None
+    allow_service: bool = False
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -428,6 +450,9 @@ class Handler(BaseHTTPRequestHandler):
             for uri in params.get(key, []):
                 if not uri.strip() or any(c in uri for c in '<>" {}|\\^`'):
                     return self._error(400, f"{key}: not an IRI: {uri!r}")
+        if not self.settings.allow_service and uses_service(queries[0]):
+            return self._error(403, "federated queries (SERVICE) are disabled on this endpoint; "
+                                    "start kg serve with --allow-service to allow them")
         request = {"query": queries[0], "accept": parse_accept(self.headers.get("Accept")), "format": fmt,
                    "default_graphs": params.get("default-graph-uri", []),
                    "named_graphs": params.get("named-graph-uri", []),
@@ -452,7 +477,7 @@ def _saved_json() -> bytes:
                        for q in saved_queries().values()]).encode("utf-8")
 
 
-def service_description(store_path: str) -> Callable[[str], bytes]:
+def service_description(store_path: str, federation: bool = False) -> Callable[[str], bytes]:
     """A function giving the SPARQL 1.1 Service Description (Turtle) for an endpoint URL."""
     import pyoxigraph as ox
 
@@ -468,7 +493,7 @@ def service_description(store_path: str) -> Callable[[str], bytes]:
    sd:endpoint {e} ;
    sd:supportedLanguage sd:SPARQL11Query ;
    sd:resultFormat {results} ;
-   sd:feature sd:UnionDefaultGraph , sd:BasicFederatedQuery ;
+   sd:feature sd:UnionDefaultGraph{" , sd:BasicFederatedQuery" if federation else ""} ;
    dcterms:description {ox.Literal("kg knowledge graph (read-only): " + Path(store_path).name)} ;
    sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ] .
 """
@@ -479,11 +504,13 @@ def service_description(store_path: str) -> Callable[[str], bytes]:
 
 def make_server(path: str, host: str = "127.0.0.1", port: int = 7878, *, timeout: float = 30.0,
                 workers: int = 2, max_result_bytes: int = 50 * 1024 * 1024, max_request_bytes: int = 1024 * 1024,
-                log: Callable[[str], None] | None = None) -> tuple[ThreadingHTTPServer, WorkerPool]:
+                log: Callable[[str], None] | None = None,
+                allow_service: bool = False) -> tuple[ThreadingHTTPServer, WorkerPool]:
     """An HTTP server (not yet serving) and its worker pool for the graph at ``path``."""
     pool = WorkerPool(path, workers)
     settings = Settings(pool=pool, timeout=timeout, max_result_bytes=max_result_bytes,
-                        max_request_bytes=max_request_bytes, description=service_description(path), log=log)
+                        max_request_bytes=max_request_bytes, description=service_description(path, allow_service),
+                        log=log, allow_service=allow_service)
     handler = type("KgHandler", (Handler,), {"settings": settings})
     try:
         server = ThreadingHTTPServer((host, port), handler)
@@ -496,7 +523,8 @@ def make_server(path: str, host: str = "127.0.0.1", port: int = 7878, *, timeout
 
 def serve(store: Path | None = None, graph: Path | None = None, host: str = "127.0.0.1", port: int = 7878, *,
           timeout: float = 30.0, workers: int = 2, max_result_bytes: int = 50 * 1024 * 1024,
-          max_request_bytes: int = 1024 * 1024, log: Callable[[str], None] | None = None) -> None:
+          max_request_bytes: int = 1024 * 1024, log: Callable[[str], None] | None = None,
+          allow_service: bool = False) -> None:
     """Serve a store or graph file until interrupted (see the module docstring)."""
     import pyoxigraph as ox
 
@@ -535,7 +563,7 @@ def serve(store: Path | None = None, graph: Path | None = None, host: str = "127
         try:
             server, pool = make_server(path, host, port, timeout=timeout, workers=workers,
                                        max_result_bytes=max_result_bytes, max_request_bytes=max_request_bytes,
-                                       log=log)
+                                       log=log, allow_service=allow_service)
         except GraphError as e:
             raise ServeError(str(e)) from None
         shown = f"[{host}]" if ":" in host else host

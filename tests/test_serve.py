@@ -137,6 +137,15 @@ def test_updates_are_refused(endpoint):
     assert status == 200 and b'"boolean":false' in body
 
 
+def test_federated_queries_are_refused_by_default(endpoint):
+    q = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    status, _, body = http(endpoint.url + "?" + urllib.parse.urlencode({"query": q}))
+    assert status == 403 and b"--allow-service" in body
+    q = 'SELECT ?s WHERE { ?s ?p "SERVICE" } LIMIT 1'  # the word in a literal is fine
+    status, _, _ = http(endpoint.url + "?" + urllib.parse.urlencode({"query": q}))
+    assert status == 200
+
+
 def test_malformed_query_is_a_400_with_a_message(endpoint):
     from SPARQLWrapper import JSON
     from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
