@@ -585,7 +585,7 @@ class KnowledgeGraph:
         (:func:`kg.analytics.graph_to_networkx`)."""
         from kg.analytics import graph_to_networkx
 
-        return graph_to_networkx(_UnionView(self.store))
+        return graph_to_networkx(self.store)
 
     def export(self, path, format: str | None = None) -> Path:
         """Write the graph to ``path``; the format comes from ``format`` or the suffix:
@@ -629,7 +629,7 @@ def export_graph(store: ox.Store, path: Path, fmt: str | None = None) -> Path:
     elif fmt in ("graphml", "gexf", "html"):
         from kg.analytics import graph_to_networkx
 
-        g = graph_to_networkx(_UnionView(store))
+        g = graph_to_networkx(store)
         if fmt == "graphml":
             from kg.analytics import write_graphml
 
