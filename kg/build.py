@@ -42,6 +42,7 @@ class BuildOptions:
     batch_size: int = 8  # articles per batch sent to a worker
     validate_max_triples: int | None = 50_000  # above: validate a sample of article graphs
     html_max_nodes: int | None = 3_000  # graph.html shows at most this many nodes (most connected)
+    store_dir: Path | None = None  # also keep the dataset in this kg store (kg.store)
 
 
 @dataclass
@@ -179,6 +180,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     timer.add("setup", time.perf_counter() - t)
 
     articles = _timed(iter_articles(inputs, options, result), timer, "ingest")
+    if options.engine == "dask" and options.store_dir is not None:
+        raise BuildError("--store is not available with --engine dask: bulk-load OUT/shards/*.nq into the store")
     if options.engine == "dask":
         from kg.dask_engine import build_dask
 
@@ -194,6 +197,7 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
 
     worker = {"setup": 0.0, "nlp": 0.0, "extraction": 0.0}
     resolver = Resolver()
+    built: list = []  # the articles, kept only for --store
     ok = False
     try:
         with staging(out_dir) as tmp:
@@ -220,6 +224,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
                 timer.add("resolution", t2 - t1)
                 timer.add("rdf", t3 - t2)
                 _count(result, facts)
+                if options.store_dir is not None:
+                    built.append(facts.article)
                 if progress:
                     progress(result.articles, None)
             loop = time.perf_counter() - t_loop
@@ -228,7 +234,7 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
             _split_parallel_time(result, timer, worker, loop)
             if cache is not None:
                 result.cache = {"hits": cache.hits, "misses": cache.misses, "folder": str(cache.folder)}
-            _finish(writer, tmp, options, result, timer, out_dir)
+            _finish(writer, tmp, options, result, timer, out_dir, built, resolver)
         ok = True
     finally:
         if cache is not None:
@@ -264,8 +270,10 @@ def _split_parallel_time(result: BuildResult, timer: _Timer, worker: dict[str, f
     result.worker_s = {k: round(v, 3) for k, v in worker.items()}
 
 
-def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer: _Timer, out_dir: Path) -> None:
-    """Write the output files and report.json in ``tmp`` (the staging folder)."""
+def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer: _Timer, out_dir: Path,
+            articles=(), resolver=None) -> None:
+    """Write the output files and report.json in ``tmp`` (the staging folder), and the
+    store when ``options.store_dir`` is set."""
     t = time.perf_counter()
     store = writer.finish(html=options.html)
     result.triples = writer.triples
@@ -281,6 +289,12 @@ def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer
             n = result.validation.get("violation_count", 0)
             raise BuildError(f"the graph violates {n} SHACL constraint(s) (--strict); "
                              f"previous outputs in {out_dir} are unchanged")
+    if options.store_dir is not None and resolver is not None:
+        from kg.store import write_build_store
+
+        t = time.perf_counter()
+        write_build_store(options.store_dir, store, articles, resolver)
+        timer.add("store", time.perf_counter() - t)
     (tmp / "report.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
     del store
 

@@ -178,26 +178,20 @@ def _agent_token(ctx: DocContext, tok: Token) -> str | None:
             if c.dep_ in ("compound", "amod", "nmod", "poss") and c.i in ctx.tok2key \
                     and ctx.cls_of(ctx.tok2key[c.i]) in ("ArmedGroup", "SecurityForce", "Organization"):
                 return ctx.tok2key[c.i]  # "Al-Shabaab fighters", "Taliban militants"
-    if tok.lemma_.lower() in ("fighter", "member", "militant", "gunman", "insurgent", "operative", "unit", "squad", "bomber"):
-        for c in tok.children:
-            if c.dep_ == "prep" and c.lower_ in ("of", "from"):
-                for p in c.children:
-                    if p.dep_ == "pobj":
-                        key = ctx.entity_at(p, allow_generic=False)
-                        if key:
-                            return key
+    if tok.lemma_.lower() in COMBATANTS:  # "fighters of JNIM", "members of the PDF"
+        for p, _ in _args_via_prep(tok, {"of", "from"}):
+            key = ctx.entity_at(p, allow_generic=False)
+            if key:
+                return key
     key = ctx.entity_at(tok)
     if key is None or (ctx.facts.entities.get(key) and ctx.facts.entities[key].generic):
         # "armed groups, primarily affiliated with the BLA"
         for c in tok.children:
             if c.dep_ in ("acl", "amod", "relcl") and c.lower_ in AFFILIATION:
-                for p in c.children:
-                    if p.dep_ == "prep" and p.lower_ in ("with", "to"):
-                        for q in p.children:
-                            if q.dep_ == "pobj":
-                                named = ctx.entity_at(q, allow_generic=False)
-                                if named:
-                                    return named
+                for q, _ in _args_via_prep(c, {"with", "to"}):
+                    named = ctx.entity_at(q, allow_generic=False)
+                    if named:
+                        return named
     return key
 
 
