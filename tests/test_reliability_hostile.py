@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -217,3 +218,133 @@ def test_terminal_messages_escape_control_characters(tmp_path):
     assert res.exit_code == 3
     assert "\x1b" not in res.output and "\x07" not in res.output
     assert "evil\\x1b[2J\\x1b]0;pwned\\x07.txt: a PNG image, not text" in res.output
+
+
+# ----------------------------------------------------------------------------- endpoint and queries
+@pytest.fixture(scope="module")
+def endpoint(hostile):
+    pytest.importorskip("kg.serve")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_load import Server
+
+    srv = Server(hostile[0] / "graph.trig", "--timeout", "10")
+    yield srv
+    srv.stop()
+
+
+def _get(url: str, params: dict, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    req = urllib.request.Request(url + "?" + urllib.parse.urlencode(params), headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+@pytest.fixture
+def canary():
+    """A loopback HTTP server that records every request it gets (for SERVICE)."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/", hits
+    srv.shutdown()
+
+
+SERVICE_TRICKS = [
+    "SELECT * {{ ?s ?p ?o SERVICE <{u}a> {{ ?a ?b ?c }} }}",
+    "SELECT * {{ ?s ?p ?o sErViCe SILENT <{u}b> {{ ?a ?b ?c }} }}",
+    "SELECT * {{ ?s ?p ?o # '''\nSERVICE <{u}c> {{ ?a ?b ?c }}\n# '''\n}}",
+    'SELECT * {{ ?s ?p ?o # """\nSERVICE <{u}d> {{ ?a ?b ?c }}\n# """\n}}',
+    "PREFIX e: <{u}> SELECT * {{ ?s ?p e:x\\# . SERVICE e:e {{ ?a ?b ?c }} }}",
+    "PREFIX e: <{u}> SELECT * {{ ?s ?p ?o FILTER(?o != 'it''s') SERVICE e:f {{ ?a ?b ?c }} }}",
+]
+
+
+@pytest.mark.parametrize("trick", SERVICE_TRICKS)
+def test_federated_queries_are_refused_however_written(endpoint, canary, trick):
+    url, hits = canary
+    query = trick.format(u=url)
+    status, _, body = _get(endpoint.url, {"query": query})
+    assert status in (400, 403), (status, body[:300])
+    assert hits == [], f"the endpoint fetched {hits} for {query!r}"
+
+
+def test_endpoint_errors_are_plain_text_and_escape_nothing_into_html(endpoint):
+    payload = "<script>alert('kg-xss-9')</script>"
+    status, headers, body = _get(endpoint.url, {"query": f"SELECT * {{ {payload} }}"},
+                                 {"Accept": "text/html,application/xhtml+xml"})
+    assert 400 <= status < 500
+    assert headers["Content-Type"].startswith("text/plain") and headers.get("X-Content-Type-Options") == "nosniff"
+    assert len(body.decode().strip().splitlines()) == 1  # a one-line reason
+    status, headers, body = _get(endpoint.url.rsplit("/", 1)[0] + "/%3Csvg%20onload=alert(1)%3E", {})
+    assert status == 404 and headers["Content-Type"].startswith("text/plain")
+
+
+def test_hostile_labels_through_the_endpoint_come_back_intact(endpoint):
+    name = NAMES["kg-test-drop-brigade"][0]
+    status, _, body = _get(endpoint.url, {"query": f"SELECT ?l WHERE {{ <{ID_NS}entity/kg-test-drop-brigade> "
+                                                   f"<http://www.w3.org/2000/01/rdf-schema#label> ?l }}"},
+                           {"Accept": "application/sparql-results+json"})
+    assert status == 200
+    assert {b["l"]["value"] for b in json.loads(body)["results"]["bindings"]} == {name}
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_query_page_shows_hostile_results_as_text(endpoint):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base = endpoint.url.rsplit("/", 1)[0] + "/"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(base)
+            page.fill("#query", "SELECT ?e ?l WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+                                "FILTER(STRSTARTS(STR(?e), 'https://w3id.org/kg-news/id/entity/kg-test')) }")
+            page.click("#run")
+            page.wait_for_function("() => document.querySelector('#out').innerText.includes('kg-xss-6')",
+                                   timeout=30_000)
+            text = page.inner_text("#out")
+            assert NAMES["kg-test-script-front"][0] in text and NAMES["kg-test-drop-brigade"][0] in text
+            assert page.evaluate("() => document.querySelectorAll('#out script, #out svg, #out img').length") == 0
+            assert dialogs == []
+        finally:
+            browser.close()
+
+
+def test_saved_query_parameters_are_bound_not_pasted(hostile):
+    query = pytest.importorskip("kg.query")
+    out, _ = hostile
+    store = load_ox(out / "graph.trig")
+    before = int(values(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0])
+    for evil in SPARQL + XSS[:3]:
+        with pytest.raises(query.QueryError):  # no such entity, or not an IRI: never run as SPARQL
+            query.resolve_entity(store, evil)
+        prepared = query.prepare(None, "SELECT ?x WHERE { VALUES (?x) { (UNDEF) } }", [f"x:string={evil}"])
+        rows = list(prepared.run(store))
+        assert [r["x"].value for r in rows] == [evil]
+    # a label with injection text is found by its exact text
+    assert query.resolve_entity(store, NAMES["kg-test-drop-brigade"][0]).value == f"{ID_NS}entity/kg-test-drop-brigade"
+    assert int(values(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]) == before
