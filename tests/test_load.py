@@ -1,5 +1,5 @@
 """The SPARQL endpoint under load: 20 concurrent loopback clients (valid, malformed and
-slow queries, requests trickled a byte at a time) for about 35 seconds. Valid queries
+slow queries, requests trickled a byte at a time) for about 30 seconds. Valid queries
 keep succeeding, malformed ones get 4xx, slow ones are stopped at the timeout, latency
 stays within a generous multiple of the baseline measured in the same run, and the
 server is alive and answering afterwards. Figures are printed (see also
@@ -20,7 +20,7 @@ from bench_load import MALFORMED, Server, baseline, run_load  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
-DURATION = 35.0
+DURATION = 30.0
 TIMEOUT = 2.0  # the endpoint's query timeout: slow queries are stopped after it
 WORKERS = 3  # more worker processes than slow clients (see docs/limits.md)
 MIX = {"valid": 12, "malformed": 4, "slow": 2, "trickle": 2}

@@ -112,10 +112,17 @@ def test_interrupt_keeps_previous_outputs_and_cleans_up(corpus, previous, sig):
         rerun_completes(corpus, out, before)
 
 
-def test_interrupt_with_worker_processes(corpus, previous):
+@pytest.mark.parametrize("when", ["workers-loading", "writing"])
+def test_interrupt_with_worker_processes(corpus, previous, when):
     out, before = previous
     proc = start(corpus, out, "-j", "2", "--no-cache")
-    wait_until_writing(proc, out)
+    if when == "writing":
+        wait_until_writing(proc, out)
+    else:  # while the worker processes start and load the pipeline
+        end = time.monotonic() + 60
+        while not staging_folders(out) and time.monotonic() < end:
+            time.sleep(0.02)
+        time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)  # the workers get it too
     code, err = finish(proc)
     assert code == 130, err
@@ -174,3 +181,56 @@ def test_an_error_during_the_build_changes_nothing(tmp_path, corpus):
             raise RuntimeError("boom")
     assert (out / "report.json").read_text() == "first"
     assert staging_folders(out) == []
+
+
+# ----------------------------------------------------------------------------- the kg store
+def store_state(path: Path) -> tuple[bytes, int, list[str]]:
+    """(pointer file bytes, quads, named graphs) of a kg store."""
+    from kg.store import load_graph
+
+    store = load_graph(path)
+    quads = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"].value)
+    graphs = sorted(r["g"].value for r in store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    del store
+    return (path / "kg-store.json").read_bytes(), quads, graphs
+
+
+@pytest.fixture(scope="module")
+def small_corpus(corpus) -> Path:
+    f = corpus.with_name("small.jsonl")
+    f.write_text("".join(corpus.read_text(encoding="utf-8").splitlines(keepends=True)[:8]), encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_interrupted_store_write_leaves_the_store_as_it_was(tmp_path, small_corpus, sig):
+    corpus = small_corpus
+    pytest.importorskip("kg.store").add_articles  # noqa: B018 - the store is in this tree
+    from kg.store import add_articles
+
+    first = tmp_path / "first.txt"
+    first.write_text("Militants attacked a police station in Quetta, officials said.\n")
+    store = tmp_path / "store"
+    build([first], tmp_path / "out", BuildOptions(validate=False, html=False, store_dir=store))
+    before = store_state(store)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "add", str(corpus), "--store", str(store), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    end = time.monotonic() + 120
+    while not list(store.glob(".tmp-*")):  # the new version is being written
+        assert proc.poll() is None and time.monotonic() < end, proc.communicate()
+        time.sleep(0.01)
+    os.killpg(proc.pid, sig)
+    code, err = finish(proc)
+    if sig == signal.SIGINT:
+        assert code == 130 and err.strip() == f"kg: error: interrupted; the store {store} is unchanged", err
+        assert not list(store.glob(".tmp-*"))
+    else:
+        assert code == -signal.SIGKILL
+    assert store_state(store) == before  # readers see the previous version, whole
+    result = add_articles(store, [corpus])  # the lock is free again; a re-run completes
+    assert len(result.added) == 8 and not result.problems
+    pointer, quads, graphs = store_state(store)
+    assert pointer != before[0] and quads > before[1] and set(before[2]) <= set(graphs)
+    assert not list(store.glob(".tmp-*"))  # the interrupted write's leftovers are gone
