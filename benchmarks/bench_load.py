@@ -106,6 +106,21 @@ class LoadReport:
         return "\n".join(lines)
 
 
+    def summary(self) -> str:
+        """Requests served, errors and p95 latency of valid queries, in one line."""
+        served = sum(t.requests for k, t in self.tallies.items() if k != "trickle")
+        errors = sum(t.statuses["error"] for t in self.tallies.values())
+        server_errors = sum(n for t in self.tallies.values() for s, n in t.statuses.items()
+                            if isinstance(s, int) and s >= 500 and s != 503)
+        busy = sum(t.statuses[503] for t in self.tallies.values())
+        valid = self.tallies.get("valid")
+        p95 = valid.p(0.95) if valid else None
+        ratio = f" ({p95 / self.baseline_p95_s:.1f}x the baseline)" if p95 and self.baseline_p95_s else ""
+        return (f"requests served: {served} ({served / self.duration_s:.1f}/s); connection errors: {errors}; "
+                f"5xx other than 503: {server_errors}; 503 (timeout or busy): {busy}; "
+                f"valid queries p95: {_ms(p95)} ms{ratio}")
+
+
 def _ms(x: float | None) -> str:
     return "-" if x is None else f"{x * 1000:.0f}"
 
@@ -312,12 +327,7 @@ def main() -> None:
               f"{n} clients for {args.duration:g} s")
         report = run_load(server.url, args.duration, mix)
         print(report.table())
-        served = sum(t.requests for k, t in report.tallies.items() if k != "trickle")
-        print(f"requests served: {served} ({served / report.duration_s:.1f}/s); connection errors: "
-              f"{sum(t.statuses['error'] for t in report.tallies.values())}")
-        valid = report.tallies["valid"]
-        if valid.p(0.95) and report.baseline_p95_s:
-            print(f"valid p95 under load / alone: {valid.p(0.95) / report.baseline_p95_s:.1f}x")
+        print(report.summary())
         ok = server.alive() and baseline(server.url, 3)
         print("server alive and answering afterwards:", bool(ok))
     finally:

@@ -50,8 +50,11 @@ def test_endpoint_keeps_answering_under_concurrent_load(server, capsys):
     report = run_load(server.url, DURATION, MIX)
     with capsys.disabled():
         print(f"\nload test: {sum(MIX.values())} clients for {report.duration_s:.0f} s on {server.url}\n"
-              + report.table())
+              + report.table() + "\n" + report.summary())
     valid, malformed, slow = (report.tallies[k] for k in ("valid", "malformed", "slow"))
+
+    # no request ever got a connection error or a 5xx other than 503 (timeout, busy)
+    assert "connection errors: 0; 5xx other than 503: 0;" in report.summary(), report.table()
 
     # valid queries keep succeeding: nearly all, and no connection error
     ok = valid.statuses[200] - sum(n for reason, n in valid.failures.items() if not reason.startswith("HTTP"))

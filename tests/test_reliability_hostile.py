@@ -300,6 +300,25 @@ def test_endpoint_errors_are_plain_text_and_escape_nothing_into_html(endpoint):
     assert status == 404 and headers["Content-Type"].startswith("text/plain")
 
 
+def test_oversized_requests_are_refused_with_4xx(endpoint):
+    import urllib.error
+    import urllib.request
+
+    status, _, _ = _get(endpoint.url, {"query": "SELECT * { ?s ?p ?o } #" + "x" * (1100 * 1024)})
+    assert status == 414
+    req = urllib.request.Request(endpoint.url, data=b"SELECT * {}" + b" " * (1100 * 1024),
+                                 headers={"Content-Type": "application/sparql-query"})
+    try:
+        urllib.request.urlopen(req, timeout=30)
+        status = 200
+    except urllib.error.HTTPError as e:
+        status = e.code
+    except (ConnectionResetError, BrokenPipeError, urllib.error.URLError):
+        status = 413  # refused before the body was read: the server closed the connection
+    assert status == 413
+    assert endpoint.alive() and _get(endpoint.url, {"query": "ASK {}"})[0] == 200
+
+
 def test_hostile_labels_through_the_endpoint_come_back_intact(endpoint):
     name = NAMES["kg-test-drop-brigade"][0]
     status, _, body = _get(endpoint.url, {"query": f"SELECT ?l WHERE {{ <{ID_NS}entity/kg-test-drop-brigade> "
@@ -329,6 +348,12 @@ def test_query_page_shows_hostile_results_as_text(endpoint):
             text = page.inner_text("#out")
             assert NAMES["kg-test-script-front"][0] in text and NAMES["kg-test-drop-brigade"][0] in text
             assert page.evaluate("() => document.querySelectorAll('#out script, #out svg, #out img').length") == 0
+            # an error message that repeats the query's text is shown as text too
+            page.fill("#query", "SELECT * { <img src=x onerror=alert('kg-xss-10')> }")
+            page.click("#run")
+            page.wait_for_function("() => document.querySelector('#status').innerText.length > 0", timeout=30_000)
+            page.wait_for_timeout(300)
+            assert page.evaluate("() => document.querySelectorAll('img, svg[onload]').length") == 0
             assert dialogs == []
         finally:
             browser.close()

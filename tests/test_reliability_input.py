@@ -199,6 +199,13 @@ def test_symlink_loops_and_linked_folders(tmp_path):
     assert reasons(problems) == {("dangling.txt", None): "cannot read: a broken symbolic link"}
 
 
+def test_a_folder_named_like_a_file_is_walked_not_read(tmp_path):
+    (tmp_path / "notes.txt").mkdir()  # reading it as a file would fail (IsADirectoryError)
+    (tmp_path / "notes.txt" / "inner.txt").write_text(GOOD)
+    arts, problems = read([tmp_path, tmp_path / "notes.txt"])
+    assert [a.text for a in arts] == [GOOD] and not problems
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
 def test_unreadable_file_is_reported(tmp_path):
     f = tmp_path / "secret.txt"
