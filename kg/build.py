@@ -164,6 +164,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
 
     options = options or BuildOptions()
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"{out_dir}: not a folder (the output must be a folder)")
     result = BuildResult(out_dir=out_dir, jobs=max(1, options.jobs))
     timer = _Timer(result.timings)
     if options.engine not in ENGINES:

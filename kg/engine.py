@@ -20,9 +20,12 @@ they load the pipeline.
 """
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,7 +100,24 @@ def extract_batch(spec: PipelineSpec, articles: list[Article]) -> Extracted:
 
 
 def _init_worker(spec: PipelineSpec) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     pipeline(spec)
+
+
+@contextmanager
+def _sigint_blocked(active: bool = True) -> Iterator[None]:
+    """Block SIGINT in this thread while worker processes may be started: a child
+    inherits the blocked signal (through fork and exec), so a Ctrl-C that reaches the
+    whole process group while it starts does not print its traceback; the parent gets
+    the signal as soon as it is unblocked."""
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @dataclass
@@ -166,7 +186,8 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
                 own = executor = ProcessPoolExecutor(
                     max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker, initargs=(spec,))
-            fut = executor.submit(extract_batch, spec, seg.todo) if seg.todo else _Done(None)
+            with _sigint_blocked(own is not None):  # submit may start a worker process
+                fut = executor.submit(extract_batch, spec, seg.todo) if seg.todo else _Done(None)
             window.append((seg, fut))
             while len(window) >= limit:
                 s, f = window.popleft()

@@ -39,9 +39,16 @@ DATATYPES = {"date": XSD.date, "gYearMonth": XSD.gYearMonth, "gYear": XSD.gYear}
 
 # ----------------------------------------------------------------------------- IRIs
 def _segment(text: str) -> str:
-    """An IRI path segment: lower-case, spaces to hyphens, the rest percent-encoded."""
+    """An IRI path segment: lower-case, spaces to hyphens, the rest percent-encoded
+    (ASCII only; an unencodable lone surrogate becomes ``%3F``); never empty, never a
+    dot segment (``.`` and ``..`` would be removed by IRI normalisation).
+
+    >>> _segment("Al-Qaeda in the Arabian Peninsula"), _segment("Café <b>"), _segment("..")
+    ('al-qaeda-in-the-arabian-peninsula', 'caf%C3%A9-%3Cb%3E', '%2E%2E')
+    """
     text = re.sub(r"\s+", "-", text.strip().lower())
-    return quote(text, safe="-._~") or "_"
+    seg = quote(text, safe="-._~", errors="replace") or "_"
+    return seg.replace(".", "%2E") if seg.strip(".") == "" else seg
 
 
 def article_iri(article_id: str) -> URIRef:
@@ -60,7 +67,7 @@ def entity_iri(key: str) -> URIRef:
 
 def event_iri(key: str) -> URIRef:
     _, article, n = key.split(":", 2)
-    return URIRef(f"{ID_NS}event/{_segment(article)}/{n}")
+    return URIRef(f"{ID_NS}event/{_segment(article)}/{_segment(n)}")
 
 
 def node_iri(key: str) -> URIRef:
@@ -235,8 +242,9 @@ def term_nt(term) -> str:
     if isinstance(term, Literal):
         value = str(term).translate(_ESC)
         if not value.isprintable():  # (fast path: most literals need no \u escapes)
-            value = "".join(c if c.isprintable() or c in "\\" else f"\\u{ord(c):04X}" if ord(c) < 0x10000
-                            else f"\\U{ord(c):08X}" for c in value)
+            value = "".join(c if c.isprintable() or c in "\\" else
+                            "\\uFFFD" if "\ud800" <= c <= "\udfff" else  # a lone surrogate is no character
+                            f"\\u{ord(c):04X}" if ord(c) < 0x10000 else f"\\U{ord(c):08X}" for c in value)
         if term.language:
             return f'"{value}"@{term.language}'
         if term.datatype and term.datatype != XSD.string:

@@ -64,9 +64,18 @@ class ServeError(RuntimeError):
     """The endpoint cannot start (one-line message)."""
 
 
-_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
-_STRINGS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
-_COMMENT = re.compile(r"#[^\n]*")
+# The lexemes that may hide the word SERVICE, matched in one left-to-right pass so that
+# each is read as the parser reads it (a quote inside a comment, a '#' inside a string,
+# an escaped '\#' in a prefixed name): IRIs, strings, comments and backslash escapes.
+_LEXEMES = re.compile("|".join((
+    r"""<[^<>"{}|^`\\\s]*>""",
+    r'''"""(?:[^"\\]|\\.|"(?!""))*"""''',
+    r"""'''(?:[^'\\]|\\.|'(?!''))*'''""",
+    r'''"(?:[^"\\\n]|\\.)*"''',
+    r"""'(?:[^'\\\n]|\\.)*'""",
+    r"#[^\n]*",
+    r"\\.",
+)), re.DOTALL)
 
 
 def uses_service(query: str) -> bool:
@@ -77,8 +86,12 @@ def uses_service(query: str) -> bool:
     True
     >>> uses_service('SELECT * { ?s ?p "SERVICE" } # service')
     False
+    >>> uses_service("SELECT * { ?s ?p ?o # '''\\nSERVICE <http://x/q> { ?a ?b ?c }\\n# '''\\n}")
+    True
+    >>> uses_service("PREFIX e: <http://x/> SELECT * { ?s ?p e:a\\\\# . SERVICE e:q { ?a ?b ?c } }")
+    True
     """
-    text = _COMMENT.sub(" ", _STRINGS.sub(" ", _IRI_REF.sub(" ", query)))
+    text = _LEXEMES.sub(" ", query)
     return re.search(r"\bSERVICE\b", text, re.IGNORECASE) is not None
 
 

@@ -85,7 +85,7 @@ def _counts_people(tok: Token, r) -> bool:
     if re.fullmatch(r"1[89]\d\d|20\d\d", tok.text):
         return False
     head = tok.head
-    while head.like_num and head.head is not head:
+    while head.like_num and head.head.i != head.i:  # (Token objects are not always identical)
         head = head.head
     return head.pos_ == "NOUN" and head.lemma_.lower() not in r.words["not_victims"] | {"day", "year", "month", "week"}
 
