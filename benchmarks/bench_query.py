@@ -144,7 +144,11 @@ def _rdflib_worker(path: str, conn) -> None:  # pragma: no cover - child process
         if text is None:
             return
         t = time.perf_counter()
-        rows = sum(1 for _ in ds.query(text))
+        try:
+            rows = sum(1 for _ in ds.query(text))
+        except Exception as e:  # noqa: BLE001 - rdflib fails on some valid queries; report it
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+            continue
         conn.send((rows, time.perf_counter() - t))
 
 
@@ -175,6 +179,9 @@ def rdflib_run(path: Path, repeat: int, timeout: float, load_timeout: float) -> 
                 proc, conn, _ = start()
                 break
             rows, dt = conn.recv()
+            if rows == "error":
+                times = dt  # the error message
+                break
             times.append(dt)
         results[label] = (rows, times)
         if proc is None:
@@ -189,6 +196,8 @@ def rdflib_run(path: Path, repeat: int, timeout: float, load_timeout: float) -> 
 def fmt_ms(times) -> str:
     if times is None:
         return "stopped"
+    if isinstance(times, str):
+        return "error"
     if not times:
         return "-"
     return f"{percentile(times, .5) * 1000:8.1f} / {percentile(times, .95) * 1000:8.1f}"
@@ -240,7 +249,9 @@ def main() -> None:
             print("rdflib / oxigraph-memory, p50 (higher = Oxigraph faster):")
             for label, (_, ox_times) in base.items():
                 rd = engines["rdflib memory"]["queries"].get(label, (0, []))[1]
-                if rd:
+                if isinstance(rd, str):
+                    print(f"  {label:48s} rdflib error: {rd[:80]}")
+                elif rd:
                     ratio = percentile(rd, .5) / max(percentile(ox_times, .5), 1e-6)
                     print(f"  {label:48s} {ratio:8.1f}x")
                 else:

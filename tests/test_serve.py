@@ -238,3 +238,48 @@ def test_cli_serve_errors():
     assert res.exit_code != 0 and "exactly one of" in res.output
     res = CliRunner().invoke(app, ["serve", "--graph", "/nonexistent/graph.trig"])
     assert res.exit_code != 0 and "kg: error:" in res.output
+
+
+@pytest.mark.browser
+def test_query_page_runs_a_query_and_shows_values_as_text(tmp_path):
+    """Headless Chromium: the page runs a query via fetch and escapes every value."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not chromium:
+        pytest.skip("chromium is not installed")
+    evil = '<img src=x onerror=window.pwned=1>'
+    graph = tmp_path / "g.ttl"
+    graph.write_text(f'<{BLA}> <{LABEL}> "{evil}" .\n', encoding="utf-8")
+    ep = Endpoint(["--graph", str(graph)])
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page()
+            outside: list[str] = []
+
+            def only_local(route):
+                if route.request.url.startswith(ep.base):
+                    return route.continue_()
+                outside.append(route.request.url)
+                return route.abort()
+
+            page.route("**/*", only_local)
+            page.goto(ep.base)
+            page.fill("#query", f"SELECT ?s ?label WHERE {{ ?s <{LABEL}> ?label }}")
+            page.click("#run")
+            page.wait_for_selector("#out table")
+            cells = page.eval_on_selector_all("#out td", "tds => tds.map(td => td.textContent)")
+            assert evil in cells and "kgid:entity/baloch-liberation-army" in cells
+            assert page.eval_on_selector_all("#out img", "els => els.length") == 0
+            assert page.evaluate("window.pwned === undefined")
+            assert "1 row" in page.inner_text("#status")
+            page.fill("#query", "SELECT * WHERE { ?s ?p }")
+            page.click("#run")
+            page.wait_for_selector("#status.err")  # (a CSP without unsafe-eval: no wait_for_function)
+            assert "400" in page.inner_text("#status")
+            assert not outside
+            browser.close()
+    finally:
+        ep.stop()
