@@ -187,7 +187,7 @@ def _source_token(ctx: DocContext, start: Token) -> Token | None:
                     src = next((c for c in node.head.head.children if c.dep_ == "nsubj"), None)
                 if src is not None:
                     return _specific_source(ctx, src, node)
-        if node.head is node:
+        if node.head.i == node.i:
             break
         node = node.head
         steps += 1
@@ -275,7 +275,7 @@ def figures(ctx: DocContext) -> Iterator[tuple[Token, CasualtyReport, Token]]:
         if found is None:
             continue
         kind, rid, kind_tok = found
-        if victim is not None and victim.lower_ in r.kind_of_noun and found[2] is victim:
+        if victim is not None and victim.lower_ in r.kind_of_noun and found[2].i == victim.i:
             # "400 and 500 deaths were reported": the victims are said elsewhere
             victims_label = None
         victim_key = ctx.generic(victim) if victim is not None and victims_label else None

@@ -84,6 +84,7 @@ class DocContext:
         self.home_country: str | None = None
         self.home_region: str | None = None
         self._generic: dict[int, str | None] = {}
+        self.full_dates: list | None = None  # see events._latest_date_before
         self._build_entities()
 
     # ----------------------------------------------------------------- evidence
@@ -718,7 +719,7 @@ def _speaker_is(ctx: DocContext, tok: Token, key: str) -> bool:
     is the entity ``key``."""
     node = tok
     for _ in range(6):
-        if node.head is node:
+        if node.head.i == node.i:
             return False
         prev, node = node, node.head
         if node.pos_ == "VERB" and node.lemma_.lower() in ctx.rules.words["reporting_verbs"] and prev.dep_ in ("ccomp", "xcomp"):

@@ -111,7 +111,7 @@ def is_irrealis(tok: Token) -> bool:
             return True
     head = tok
     for _ in range(4):
-        if head.dep_ in ("xcomp", "ccomp", "pcomp", "pobj", "dobj", "acl", "advcl", "prep", "relcl") and head.head is not head:
+        if head.dep_ in ("xcomp", "ccomp", "pcomp", "pobj", "dobj", "acl", "advcl", "prep", "relcl") and head.head.i != head.i:
             head = head.head
             if head.lemma_.lower() in IRREALIS_HEADS or head.lower_ in IRREALIS_NOUNS:
                 return True
@@ -143,7 +143,7 @@ def _governing_verb(tok: Token) -> Token | None:
     """The verb a noun trigger is an argument of ("launched attacks" → launched)."""
     head = tok
     for _ in range(3):
-        if head.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "conj", "attr", "appos") and head.head is not head:
+        if head.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "conj", "attr", "appos") and head.head.i != head.i:
             head = head.head
             if head.pos_ in ("VERB", "AUX"):
                 return head
@@ -447,7 +447,7 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
         # climb from the date to the first trigger/verb it attaches to
         head, hops = root, 0
         prep = None
-        while head.i not in anchors and head.head is not head and hops < 4:
+        while head.i not in anchors and head.head.i != head.i and hops < 4:
             if head.dep_ == "pobj":
                 prep = head.head.lower_
             head = head.head
@@ -468,12 +468,13 @@ def _latest_date_before(ctx: DocContext, pos: int):
     """The last full date the text gave before ``pos`` (for "On 2 January")."""
     from kg.extract.dates import parse_iso
 
+    if ctx.full_dates is None:  # (end offset, date) of every full date, computed once per text
+        ctx.full_dates = [(ent.end_char, parse_iso(value)) for ent in ctx.doc.ents if ent.label_ == "DATE"
+                          for value, dtype in normalise(ent.text, None) if dtype == "date"]
     last = None
-    for ent in ctx.doc.ents:
-        if ent.label_ == "DATE" and ent.end_char <= pos:
-            for value, dtype in normalise(ent.text, None):
-                if dtype == "date":
-                    last = parse_iso(value)
+    for end, value in ctx.full_dates:
+        if end <= pos:
+            last = value
     return last
 
 

@@ -48,7 +48,7 @@ def _subject(verb: Token) -> Token | None:
                     return p
     if verb.dep_ == "acl" and verb.tag_ == "VBG":
         return verb.head  # "officials accusing India of ..."
-    if verb.dep_ in ("conj", "advcl", "pcomp", "xcomp") and verb.head is not verb:
+    if verb.dep_ in ("conj", "advcl", "pcomp", "xcomp") and verb.head.i != verb.i:
         return _subject(verb.head)
     return None
 
@@ -105,7 +105,7 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
                     if speaker is None or subject_tok is None or speaker.i != subject_tok.i:
                         status, claimant = status or "reported", speaker
                     break
-            if node.dep_ not in CLIMB or node.head is node:
+            if node.dep_ not in CLIMB or node.head.i == node.i:
                 break
             if node.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("since", "when", "after", "before", "while", "as", "until")
                                             for c in node.children):

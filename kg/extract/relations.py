@@ -270,7 +270,7 @@ def role_relations(ctx: DocContext) -> None:
         if tok.head.ent_type_ == "PERSON" and tok.dep_ in ("compound", "appos"):
             continue
         chain = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i] + [tok]
-        chain = sorted({t for c in chain for t in (c.subtree if c is not tok else [tok]) if t.i <= tok.i}, key=lambda t: t.i)
+        chain = sorted({t for c in chain for t in (c.subtree if c.i != tok.i else [tok]) if t.i <= tok.i}, key=lambda t: t.i)
         role, quals = _split_role(ctx, [t for t in chain if t.dep_ != "det"])
         if not role or role not in LEADER_TITLES:
             continue
@@ -350,7 +350,7 @@ def _subject_of(verb: Token) -> Token | None:
             for p in c.children:
                 if p.dep_ == "pobj":
                     return p
-    if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "acl") and verb.head is not verb:
+    if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "acl") and verb.head.i != verb.i:
         head = verb.head
         if head.pos_ in ("VERB", "AUX"):
             return _subject_of(head)
