@@ -415,6 +415,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(400, "bad Content-Length")
         if size > self.settings.max_request_bytes:
             self.close_connection = True
+            self._discard(size)
             return self._error(413, f"the request is larger than this endpoint's limit "
                                     f"({self.settings.max_request_bytes // 1024} KB)")
         body = self.rfile.read(size) if size > 0 else b""
@@ -435,6 +436,16 @@ class Handler(BaseHTTPRequestHandler):
         if "query" not in params:
             return self._error(400, "no query (give query=... or an application/sparql-query body)")
         self._answer(params)
+
+    def _discard(self, size: int, cap: int = 64 * 1024 * 1024) -> None:
+        """Read and drop a refused body (up to ``cap`` bytes), so that the client, still
+        sending it, gets the error answer instead of a reset connection."""
+        left = min(size, cap)
+        while left > 0:
+            chunk = self.rfile.read(min(left, 65536))
+            if not chunk:
+                break
+            left -= len(chunk)
 
     def _refuse_update(self, drain: bool = False) -> None:
         if drain:
