@@ -594,17 +594,6 @@ class KnowledgeGraph:
         return export_graph(self.store, Path(path), format)
 
 
-class _UnionView:
-    """A store whose ``query`` sees the union of all graphs (for graph_to_networkx)."""
-
-    def __init__(self, store: ox.Store):
-        self.store = store
-
-    def query(self, text: str, **kwargs):
-        kwargs.setdefault("use_default_graph_as_union", True)
-        return self.store.query(text, **kwargs)
-
-
 def merged_graph(store: ox.Store) -> ox.Store:
     """A store whose default graph is the set union of every graph of ``store``."""
     merged = ox.Store()
