@@ -53,7 +53,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import os
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -62,7 +62,7 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.vocab import CORE_RELATIONS, ID_NS, KG_NS
+from kg.vocab import CORE_RELATIONS, KG_NS
 
 __all__ = [
     "open_store", "graph_to_networkx", "entity_projection", "actor_event_graph", "write_graphml",

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, RDFS, Dataset, Literal
-from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.namespace import SKOS
 
 from kg.gazetteer import fold
 from kg.paths import ontology_dir

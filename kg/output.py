@@ -17,7 +17,6 @@ from rdflib import RDF, URIRef
 
 from kg.model import ArticleFacts
 from kg.rdf import ONTOLOGY_GRAPH, PREFIXES, article_quads, nquad, ntriple, ontology_triples, term_nt
-from kg.vocab import KG
 
 
 @lru_cache(maxsize=1 << 16)
@@ -101,7 +100,8 @@ class GraphWriter:
 
             from kg.view import view_graph
 
-            rich_graph = view_graph(merged)  # with evidence sentences, titles and casualty figures
+            # with evidence sentences, titles and casualty figures (graph.graphml is written)
+            rich_graph = view_graph(merged, base=nxg)
             view = html_view(rich_graph, self.html_max_nodes)
             notes = []
             if view.number_of_nodes() < rich_graph.number_of_nodes():
@@ -187,4 +187,4 @@ def count_triples(store: ox.Store) -> int:
     return int(row["n"].value)
 
 
-__all__ = ["GraphWriter", "count_triples", "html_view", "sample_article_graphs", "KG"]
+__all__ = ["GraphWriter", "count_triples", "html_view", "sample_article_graphs"]

@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from kg.model import ArticleFacts
 from kg.paths import ontology_dir
-from kg.vocab import CORE_RELATIONS, GEO, ID_NS, KG, KG_NS, WD
+from kg.vocab import GEO, ID_NS, KG, KG_NS, WD
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
@@ -221,10 +221,6 @@ def ontology_triples(used: Iterable[URIRef]) -> Iterator[Triple]:
         for t in onto.triples((s, None, None)):
             if not isinstance(t[2], BNode):
                 yield t
-
-
-def core_predicates() -> set[URIRef]:
-    return {KG[name] for name in CORE_RELATIONS}
 
 
 # ----------------------------------------------------------------------------- N-Quads

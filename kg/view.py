@@ -110,13 +110,15 @@ def _v(term) -> str | None:
     return None if term is None else str(term.value)
 
 
-def view_graph(store) -> nx.MultiDiGraph:
+def view_graph(store, base: nx.MultiDiGraph | None = None) -> nx.MultiDiGraph:
     """The graph of entities and events in ``store``, with provenance for the view.
 
     Nodes carry the attributes of :func:`kg.analytics.graph_to_networkx` plus
     ``articles`` (set of article ids) and, for events, ``reports`` (list of
     :class:`CasualtyFigure`); edges carry ``evidence_list`` (list of :class:`Evidence`);
     ``g.graph["articles"]`` maps article ids to ``{"title": ..., "date": ...}``.
+    ``base``, the store's :func:`kg.analytics.graph_to_networkx` graph when the caller
+    already has it, is extended in place instead of being read again.
 
     Examples
     --------
@@ -128,7 +130,7 @@ def view_graph(store) -> nx.MultiDiGraph:
     from kg.analytics import graph_to_networkx
 
     source = _Union(store)
-    g = graph_to_networkx(store)
+    g = base if base is not None else graph_to_networkx(store)
     articles: dict[str, dict] = {}
     iri_to_id: dict[str, str] = {}
     for row in source.query(ARTICLES_QUERY):

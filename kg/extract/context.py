@@ -205,7 +205,7 @@ class DocContext:
         return min((s for s, _ in ent.mentions), default=10**9) if ent else 10**9
 
     def _named_entity(self, e: Span) -> None:
-        gaz, doc = self.gaz, self.doc
+        gaz = self.gaz
         text = clean_name(e.text)
         if not text or not any(c.isalpha() for c in text):
             return

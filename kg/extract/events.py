@@ -25,7 +25,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.context import PLACE_CLASSES, PLACE_RANK, DocContext, emit, emit_literal, is_a
 from kg.extract.dates import normalise
-from kg.model import Event, Relation
+from kg.model import Event
 
 MODALS = {"will", "would", "could", "might", "may", "should", "shall", "must"}
 IRREALIS_HEADS = {"threaten", "vow", "plan", "warn", "intend", "aim", "seek", "want", "try", "prepare",
@@ -557,7 +557,7 @@ def _reclassify(ctx: DocContext, fr: Frame) -> None:
         fr.cls = "Protest"
         return
     state = ctx.rules.words["state_actor_classes"]
-    if fr.cls in ("Attack",) and classes and all(c in {s for s in state} or c in ("SecurityForce", "GovernmentBody", "Country") for c in classes):
+    if fr.cls == "Attack" and classes and classes <= state:
         fr.cls = "SecurityOperation"
     elif fr.cls == "SecurityOperation" and classes & {"ArmedGroup"}:
         fr.cls = "Attack"

@@ -79,7 +79,7 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
     """The modality of a relation expressed by ``tokens``; ``static`` relations
     (between places and organisations) only look at their own words."""
     hedges, hverbs, hnouns = words["hedges"], words["hedge_verbs"], words["hedge_nouns"]
-    reporting, denials, negs = words["reporting_verbs"], words["denial_verbs"], words["negations"]
+    reporting, denials = words["reporting_verbs"], words["denial_verbs"]
     status, claimant = None, None
     for tok in tokens:
         node, steps, prev_dep = tok, 0, tok.dep_

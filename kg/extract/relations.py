@@ -13,7 +13,6 @@ allegations, denials and hedged statements as claims.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 from spacy.tokens import Span, Token
 from spacy.vocab import Vocab
@@ -53,11 +52,6 @@ def _conj(tok: Token) -> list[Token]:
     out = [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
     out += [c for t in list(out) for c in t.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
     return out
-
-
-def agent_at(ctx: DocContext, tok: Token) -> str | None:
-    """See :meth:`DocContext.agent_at`."""
-    return ctx.agent_at(tok)
 
 
 def _place_ok(ctx: DocContext, s: str, o: str) -> bool:
@@ -376,7 +370,7 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
             obj = next((c for c in tok.children if c.dep_ == "dobj" and c.lemma_.lower() in words["claim_responsibility_nouns"]), None)
             if obj is not None:
                 subj = _subject_of(tok)
-                claimant = agent_at(ctx, subj) if subj is not None else None
+                claimant = ctx.agent_at(subj) if subj is not None else None
                 event = None
                 for holder in (obj, tok):
                     for c in holder.children:
@@ -394,7 +388,7 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                 continue  # an accusation, handled below
             subj = next((c for c in head.children if c.dep_ == "nsubj"), None)
             if subj is not None:
-                claimant = agent_at(ctx, subj)
+                claimant = ctx.agent_at(subj)
                 event = None
                 for c in tok.children:
                     if c.dep_ == "prep" and c.lower_ == "for":
@@ -425,7 +419,7 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                 subj = None  # a misparse put the subject inside what is condemned
             if subj is None:
                 subj = next((t for t in tok.sent if t.dep_ == "nsubj" and t.head.dep_ == "ROOT"), None)
-            who = agent_at(ctx, subj) if subj is not None else None
+            who = ctx.agent_at(subj) if subj is not None else None
             if not who or not is_a(ctx.cls_of(who) or "", {"Agent", "Country"}):
                 continue
             for c in tok.children:
@@ -443,7 +437,7 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
         # --- accused
         if tok.pos_ == "VERB" and lemma in words["accusation_verbs"]:
             subj = _subject_of(tok)
-            who = agent_at(ctx, subj) if subj is not None else None
+            who = ctx.agent_at(subj) if subj is not None else None
             if not who:
                 continue
             objs = []
@@ -458,7 +452,7 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                         if a.dep_ in ("appos", "prep", "npadvmod") or a.lower_ in ("particularly", "especially", "notably"):
                             objs.extend(t for t in a.subtree if t.pos_ == "PROPN")
             for o in objs:
-                accused = agent_at(ctx, o)
+                accused = ctx.agent_at(o)
                 if accused and ctx.facts.entities.get(accused) and ctx.facts.entities[accused].generic:
                     continue
                 if accused and accused != who and is_a(ctx.cls_of(accused) or "", {"Agent", "Country"}):
@@ -516,8 +510,3 @@ def neighbour_relations(ctx: DocContext) -> None:
         if y:
             emit(ctx, x, "borders", y, tok.sent, "rel.borders.neighbouring", tokens=[tok])
 
-
-def iter_rule_ids(rules: Rules) -> Iterator[str]:
-    """Ids of the dependency-pattern rules (for documentation and tests)."""
-    for r in rules.relations:
-        yield r.id

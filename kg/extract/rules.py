@@ -127,7 +127,11 @@ def load_rules(folder: Path | None = None) -> Rules:
             r.noun_trigger.setdefault(n, trig)
         for v in trig.verbs:
             r.verb_trigger.setdefault(v, trig)
-    for key in ("state_actor_classes", "perpetration_verbs", "anaphoric_determiners",
+    state = ev.get("state_actor_classes", [])
+    if not isinstance(state, list) or set(state) - ENTITY_CLASSES:
+        raise RuleError(f"{p}: state_actor_classes must be a list of entity classes")
+    r.words["state_actor_classes"] = frozenset(state)
+    for key in ("perpetration_verbs", "anaphoric_determiners",
                 "new_event_modifiers", "skip_noun_modifiers", "weapon_verbs", "weapons", "force_verbs", "force_nouns"):
         r.words[key] = _words(p, key, ev.get(key, []))
 
