@@ -157,10 +157,10 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     ``docs/performance.md``). ``progress(done, total)`` is called after each article;
     ``total`` is None (the corpus is not counted in advance).
     """
-    from kg.cache import FactsCache, default_cache_dir, fingerprint
+    from kg.cache import Block, FactsCache, default_cache_dir, fingerprint, rdf_fingerprint
     from kg.engine import PipelineSpec, extract_stream
-    from kg.output import GraphWriter
-    from kg.resolve import Resolver
+    from kg.output import GraphWriter, quad_lines
+    from kg.resolve import Resolver, entity_table, resolved
 
     options = options or BuildOptions()
     out_dir = Path(out_dir)
@@ -204,28 +204,48 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
             writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes)
             t_loop = time.perf_counter()
             stream = extract_stream(articles, spec, jobs=options.jobs, batch=options.batch_size,
-                                    known=cache.get if cache is not None else None)
-            for facts, parsed, stats in stream:
+                                    known=cache.lookup if cache is not None else None)
+            salt = rdf_fingerprint()
+            reused = 0  # articles whose N-Quads came from the cache as they were
+            for item, parsed, stats in stream:
                 t0 = time.perf_counter()
                 if stats is not None:
                     worker["nlp"] += stats.nlp_s
                     worker["extraction"] += stats.extraction_s
                     worker["setup"] += stats.setup_s
+                block = None
                 if parsed:
+                    facts, article = item, item.article
                     result.parsed += 1
                     if cache is not None:
-                        cache.put(facts.article, facts)
+                        cache.put(article, facts)
+                    table = entity_table(facts)
+                else:  # a cache hit: its entity table, and the N-Quads of the last build
+                    facts, article, block = None, item.article, item.block
+                    table = block.table if block is not None else None
                 t1 = time.perf_counter()
-                facts = resolver.resolve(facts)
+                if table is None:
+                    facts = cache.facts(item)
+                    table = entity_table(facts)
+                res = resolver.resolve_table(table)
+                sig = res.signature(salt)
                 t2 = time.perf_counter()
-                writer.add(facts)
+                if block is not None and block.sig == sig:
+                    reused += 1
+                else:  # new, or resolved differently: write its RDF
+                    facts = resolved(facts if facts is not None else cache.facts(item), res)
+                    lines, used = quad_lines(facts)
+                    block = Block(table, sig, "".join(lines), frozenset(used), article_counts(facts))
+                    if cache is not None:
+                        cache.put_block(article, block)
+                writer.add_nquads(block.nquads, block.used)
                 t3 = time.perf_counter()
                 timer.add("cache", t1 - t0)
                 timer.add("resolution", t2 - t1)
                 timer.add("rdf", t3 - t2)
-                _count(result, facts)
+                _count(result, article, block.counts)
                 if options.store_dir is not None:
-                    built.append(facts.article)
+                    built.append(article)
                 if progress:
                     progress(result.articles, None)
             loop = time.perf_counter() - t_loop
@@ -233,23 +253,31 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
                 raise BuildError(_no_article(result))
             _split_parallel_time(result, timer, worker, loop)
             if cache is not None:
-                result.cache = {"hits": cache.hits, "misses": cache.misses, "folder": str(cache.folder)}
+                result.cache = {"hits": cache.hits, "misses": cache.misses, "reused": reused,
+                                "folder": str(cache.folder)}
             _finish(writer, tmp, options, result, timer, out_dir, built, resolver)
         ok = True
     finally:
         if cache is not None:
-            result.cache = {"hits": cache.hits, "misses": cache.misses, "folder": str(cache.folder),
-                            "removed": cache.close(collect=ok)}
+            result.cache = {**(result.cache or {}), "hits": cache.hits, "misses": cache.misses,
+                            "folder": str(cache.folder), "removed": cache.close(collect=ok)}
     return result
 
 
-def _count(result: BuildResult, facts) -> None:
+def article_counts(facts) -> dict:
+    """What ``report.json`` counts of one (resolved) article."""
+    return {"events_by_class": Counter(e.cls for e in facts.events.values()),
+            "relations_by_property": Counter(r.predicate for r in facts.relations),
+            "casualty_reports": len(facts.reports), "claims": len(facts.claims)}
+
+
+def _count(result: BuildResult, article, counts: dict) -> None:
     result.articles += 1
-    result.words += facts.article.word_count
-    result.events_by_class.update(e.cls for e in facts.events.values())
-    result.relations_by_property.update(r.predicate for r in facts.relations)
-    result.casualty_reports += len(facts.reports)
-    result.claims += len(facts.claims)
+    result.words += article.word_count
+    result.events_by_class.update(counts["events_by_class"])
+    result.relations_by_property.update(counts["relations_by_property"])
+    result.casualty_reports += counts["casualty_reports"]
+    result.claims += counts["claims"]
 
 
 def _split_parallel_time(result: BuildResult, timer: _Timer, worker: dict[str, float], loop: float) -> None:

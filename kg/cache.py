@@ -43,7 +43,9 @@ from __future__ import annotations
 import hashlib
 import pickle
 import sqlite3
+import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -52,8 +54,10 @@ from kg.model import Article, ArticleFacts
 from kg.paths import PACKAGE, ontology_dir, rules_dir
 
 CACHE_DIRNAME = ".kg-cache"
-SCHEMA = 1
+SCHEMA = 2
 _CODE = ("nlp.py", "model.py", "gazetteer.py", "extract")
+# what turns resolved facts into N-Quads: a change here invalidates the cached blocks
+_RDF_CODE = ("resolve.py", "rdf.py", "vocab.py", "output.py")
 
 
 def _hash_files(h, files: Iterable[Path]) -> None:
@@ -101,6 +105,23 @@ def fingerprint(gazetteer_extra: Iterable[Path] = ()) -> str:
     return h.hexdigest()
 
 
+@cache
+def rdf_fingerprint() -> str:
+    """A digest of the code that resolves facts and writes them as RDF (and of the
+    ontology, whose terms the N-Quads use): part of every block :class:`Block`'s
+    signature, so editing that code rewrites the blocks but keeps the (costly) facts.
+
+    >>> len(rdf_fingerprint())
+    64
+    """
+    from kg import __version__
+
+    h = hashlib.sha256(f"schema={SCHEMA} kg={__version__}".encode())
+    _hash_files(h, [PACKAGE / name for name in _RDF_CODE])
+    _hash_files(h, [ontology_dir() / "kg.ttl"])
+    return h.hexdigest()
+
+
 def article_key(article: Article, fingerprint: str) -> str:
     """The cache key of ``article`` under a pipeline ``fingerprint``.
 
@@ -115,8 +136,35 @@ def article_key(article: Article, fingerprint: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
+@dataclass
+class Block:
+    """An article as the last build wrote it: its entity table (what resolution needs,
+    see :func:`kg.resolve.entity_table`), the signature of its resolution then
+    (:meth:`kg.resolve.Resolution.signature` salted with :func:`rdf_fingerprint`), its
+    resolved N-Quads, the ontology terms they use, and its counts. When this build
+    resolves the table to the same signature, the N-Quads are reused as they are."""
+
+    table: tuple
+    sig: str
+    nquads: str
+    used: frozenset
+    counts: dict
+
+
+@dataclass
+class CachedArticle:
+    """A cache hit: the article, its key, and its :class:`Block` (None when only the
+    facts are cached, e.g. after a Dask build); the facts are read on demand with
+    :meth:`FactsCache.facts`."""
+
+    article: Article
+    key: str
+    block: Block | None = None
+
+
 class FactsCache:
-    """Pre-resolution facts of articles in a SQLite file under ``folder``."""
+    """Pre-resolution facts of articles, and their resolved blocks, in a SQLite file
+    under ``folder``."""
 
     COMMIT_EVERY = 256
 
@@ -130,7 +178,10 @@ class FactsCache:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, run INTEGER NOT NULL, "
                         "data BLOB NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS blocks (key TEXT PRIMARY KEY, run INTEGER NOT NULL, "
+                        "data BLOB NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+        self._check_schema()
         row = self.db.execute("SELECT MAX(run) FROM facts").fetchone()
         self.run = (row[0] or 0) + 1
         self.hits = 0
@@ -144,6 +195,50 @@ class FactsCache:
             self.db.execute("COMMIT")
             self.db.execute("BEGIN")
             self._pending = 0
+
+    def _check_schema(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if row is None or row[0] != str(SCHEMA):  # an older layout: start afresh
+            self.db.execute("DELETE FROM facts")
+            self.db.execute("DELETE FROM blocks")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+
+    def lookup(self, article: Article) -> CachedArticle | None:
+        """The cache entry of ``article`` (its facts are not read), or None."""
+        key = article_key(article, self.fingerprint)
+        row = self.db.execute("SELECT f.rowid, b.data FROM facts f LEFT JOIN blocks b ON b.key = f.key "
+                              "WHERE f.key = ?", (key,)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        block = None
+        if row[1] is not None:
+            try:
+                block = pickle.loads(zlib.decompress(row[1]))
+            except Exception:  # noqa: BLE001 - a damaged entry: rebuild the block from the facts
+                block = None
+        self.hits += 1
+        self.db.execute("UPDATE facts SET run = ? WHERE key = ?", (self.run, key))
+        if block is not None:
+            self.db.execute("UPDATE blocks SET run = ? WHERE key = ?", (self.run, key))
+        self._tick()
+        return CachedArticle(article, key, block)
+
+    def facts(self, entry: CachedArticle) -> ArticleFacts:
+        """The cached pre-resolution facts of a :meth:`lookup` hit."""
+        row = self.db.execute("SELECT data FROM facts WHERE key = ?", (entry.key,)).fetchone()
+        if row is None:  # pragma: no cover - removed by another process meanwhile
+            raise KeyError(entry.key)
+        facts = pickle.loads(row[0])
+        facts.article = entry.article
+        return facts
+
+    def put_block(self, article: Article, block: Block) -> None:
+        """Keep the resolved ``block`` of ``article`` for the next build."""
+        key = article_key(article, self.fingerprint)
+        data = zlib.compress(pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self.db.execute("INSERT OR REPLACE INTO blocks (key, run, data) VALUES (?, ?, ?)", (key, self.run, data))
+        self._tick()
 
     def get(self, article: Article) -> ArticleFacts | None:
         """The cached facts of ``article`` (with this ``article`` attached), or None."""
@@ -179,6 +274,7 @@ class FactsCache:
         removed = 0
         if collect:
             removed = self.db.execute("DELETE FROM facts WHERE run < ?", (self.run,)).rowcount
+            self.db.execute("DELETE FROM blocks WHERE run < ?", (self.run,))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
         self.db.execute("COMMIT")
         if collect and removed:

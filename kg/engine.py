@@ -207,7 +207,7 @@ def _merge(seg: _Segment, done: Extracted | None) -> Iterator[tuple[ArticleFacts
     parsed = iter(done.facts) if done is not None else iter(())
     first = True
     for item in seg.items:
-        if isinstance(item, ArticleFacts):
+        if not isinstance(item, Article):  # known: passed through as given
             yield item, False, None
         else:
             facts = next(parsed)

@@ -39,6 +39,7 @@ def test_rebuild_parses_nothing_then_only_the_new_article(tmp_path):
     second = build([corpus], out, opts)
     assert second.parsed == 0 and second.articles == first.articles
     assert second.cache["hits"] == first.articles
+    assert second.cache["reused"] == first.articles  # every article's RDF taken as it was
     before = _files(out)
     nocache = build([corpus], tmp_path / "plain", BuildOptions(validate=False, html=False, cache=False))
     assert nocache.parsed == nocache.articles
@@ -48,6 +49,7 @@ def test_rebuild_parses_nothing_then_only_the_new_article(tmp_path):
     (corpus / "zz_new.txt").write_text(NEW)
     third = build([corpus], out, opts)
     assert third.parsed == 1 and third.articles == first.articles + 1
+    assert third.cache["reused"] == first.articles  # the new article comes last: nothing else changes
     report = json.loads((out / "report.json").read_text())
     assert report["parsed"] == 1 and report["cache"]["hits"] == first.articles
 
@@ -56,6 +58,65 @@ def test_rebuild_parses_nothing_then_only_the_new_article(tmp_path):
     fourth = build([corpus], out, opts)
     assert fourth.parsed == 0 and fourth.cache["removed"] == 1
     assert _files(out) == before
+
+
+@pytest.mark.e2e
+def test_an_earlier_new_article_that_changes_resolution_rewrites_the_later_one(tmp_path):
+    """An acronym defined in a new article that comes first in the input resolves a
+    bare mention in a cached one: that article's cached RDF is stale and must be
+    rewritten, and the outputs equal a build without cache."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "b.txt").write_text("The TEF claimed responsibility for a bombing in Turbat on Friday that "
+                                  "killed three soldiers, the army said.\n")
+    out = tmp_path / "out"
+    opts = BuildOptions(validate=False, html=False)
+    build([corpus], out, opts)
+    assert "entity:tef " in (out / "graph.ttl").read_text()
+    (corpus / "a.txt").write_text("Tehreek-e-Foo (TEF) militants attacked a police checkpoint in Quetta on "
+                                  "Monday, killing two officers, officials said.\n")
+    again = build([corpus], out, opts)
+    assert again.parsed == 1 and again.cache["hits"] == 1 and again.cache["reused"] == 0
+    plain = build([corpus], tmp_path / "plain", BuildOptions(validate=False, html=False, cache=False))
+    assert plain.parsed == 2
+    assert _files(out) == _files(tmp_path / "plain")
+    ttl = (out / "graph.ttl").read_text()
+    assert "entity:tef " not in ttl and "entity:tehreek-e-foo" in ttl
+
+
+def test_blocks_are_kept_and_a_damaged_block_is_rebuilt(tmp_path):
+    from kg.cache import Block
+    from kg.model import ArticleFacts
+
+    a = Article(id="a", text="T.")
+    c = FactsCache(tmp_path, "fp")
+    assert c.lookup(a) is None
+    c.put(a, ArticleFacts(article=a))
+    hit = c.lookup(a)
+    assert hit.block is None and c.facts(hit).article is a
+    c.put_block(a, Block((), "sig", "<x:s> <x:p> <x:o> <x:g> .\n", frozenset(), {}))
+    assert c.lookup(a).block.sig == "sig"
+    c.db.execute("UPDATE blocks SET data = x'00'")
+    assert c.lookup(a).block is None  # unreadable: the build writes it again from the facts
+    c.close()
+
+
+def test_an_older_cache_layout_is_emptied(tmp_path):
+    import sqlite3
+
+    from kg.model import ArticleFacts
+
+    a = Article(id="a", text="T.")
+    c = FactsCache(tmp_path, "fp")
+    c.put(a, ArticleFacts(article=a))
+    c.close()
+    db = sqlite3.connect(tmp_path / "facts.sqlite")
+    db.execute("UPDATE meta SET value = '1' WHERE name = 'schema'")
+    db.commit()
+    db.close()
+    c = FactsCache(tmp_path, "fp")
+    assert c.lookup(a) is None and len(c) == 0
+    c.close()
 
 
 @pytest.mark.e2e
