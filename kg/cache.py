@@ -54,7 +54,8 @@ from kg.model import Article, ArticleFacts
 from kg.paths import PACKAGE, ontology_dir, rules_dir
 
 CACHE_DIRNAME = ".kg-cache"
-SCHEMA = 2
+SCHEMA = 1  # layout of the cached facts (part of their fingerprint)
+BLOCK_SCHEMA = 1  # layout of the cached blocks (part of their signature)
 _CODE = ("nlp.py", "model.py", "gazetteer.py", "extract")
 # what turns resolved facts into N-Quads: a change here invalidates the cached blocks
 _RDF_CODE = ("resolve.py", "rdf.py", "vocab.py", "output.py")
@@ -116,7 +117,7 @@ def rdf_fingerprint() -> str:
     """
     from kg import __version__
 
-    h = hashlib.sha256(f"schema={SCHEMA} kg={__version__}".encode())
+    h = hashlib.sha256(f"blocks={BLOCK_SCHEMA} kg={__version__}".encode())
     _hash_files(h, [PACKAGE / name for name in _RDF_CODE])
     _hash_files(h, [ontology_dir() / "kg.ttl"])
     return h.hexdigest()
@@ -181,7 +182,6 @@ class FactsCache:
         self.db.execute("CREATE TABLE IF NOT EXISTS blocks (key TEXT PRIMARY KEY, run INTEGER NOT NULL, "
                         "data BLOB NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-        self._check_schema()
         row = self.db.execute("SELECT MAX(run) FROM facts").fetchone()
         self.run = (row[0] or 0) + 1
         self.hits = 0
@@ -195,13 +195,6 @@ class FactsCache:
             self.db.execute("COMMIT")
             self.db.execute("BEGIN")
             self._pending = 0
-
-    def _check_schema(self) -> None:
-        row = self.db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-        if row is None or row[0] != str(SCHEMA):  # an older layout: start afresh
-            self.db.execute("DELETE FROM facts")
-            self.db.execute("DELETE FROM blocks")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
 
     def lookup(self, article: Article) -> CachedArticle | None:
         """The cache entry of ``article`` (its facts are not read), or None."""

@@ -101,24 +101,6 @@ def test_blocks_are_kept_and_a_damaged_block_is_rebuilt(tmp_path):
     c.close()
 
 
-def test_an_older_cache_layout_is_emptied(tmp_path):
-    import sqlite3
-
-    from kg.model import ArticleFacts
-
-    a = Article(id="a", text="T.")
-    c = FactsCache(tmp_path, "fp")
-    c.put(a, ArticleFacts(article=a))
-    c.close()
-    db = sqlite3.connect(tmp_path / "facts.sqlite")
-    db.execute("UPDATE meta SET value = '1' WHERE name = 'schema'")
-    db.commit()
-    db.close()
-    c = FactsCache(tmp_path, "fp")
-    assert c.lookup(a) is None and len(c) == 0
-    c.close()
-
-
 @pytest.mark.e2e
 def test_cache_dir_option_and_changed_text(tmp_path):
     a = tmp_path / "a.txt"
