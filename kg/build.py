@@ -11,7 +11,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kg.atomic import staging
@@ -42,6 +42,7 @@ class BuildOptions:
     batch_size: int = 8  # articles per batch sent to a worker
     validate_max_triples: int | None = 50_000  # above: validate a sample of article graphs
     html_max_nodes: int | None = 3_000  # graph.html shows at most this many nodes (most connected)
+    views_max_triples: int | None = 1_000_000  # above: no graph.graphml / graph.html (kg export / kg view)
     store_dir: Path | None = None  # also keep the dataset in this kg store (kg.store)
 
 
@@ -64,6 +65,7 @@ class BuildResult:
     worker_s: dict[str, float] = field(default_factory=dict)
     jobs: int = 1
     bounded: dict = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=lambda: list(OUTPUT_FILES))  # the files written
 
     @property
     def entities(self) -> int:
@@ -90,7 +92,7 @@ class BuildResult:
             "cache": self.cache,
             "worker_time_s": self.worker_s,
             "bounded": self.bounded,
-            "outputs": list(OUTPUT_FILES),
+            "outputs": self.outputs,
         }
 
 
@@ -159,7 +161,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     """
     from kg.cache import Block, FactsCache, default_cache_dir, fingerprint, rdf_fingerprint
     from kg.engine import PipelineSpec, extract_stream
-    from kg.output import GraphWriter, quad_lines
+    from kg.output import GraphWriter, article_rdf
+    from kg.rdf import graph_iri
     from kg.resolve import Resolver, entity_table, resolved
 
     options = options or BuildOptions()
@@ -201,44 +204,49 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     ok = False
     try:
         with staging(out_dir) as tmp:
-            writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes)
+            writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes,
+                                 views_max_triples=options.views_max_triples)
+            checks = ArticleChecks(cache, options.validate_max_triples) if options.validate else None
             t_loop = time.perf_counter()
             stream = extract_stream(articles, spec, jobs=options.jobs, batch=options.batch_size,
                                     known=cache.lookup if cache is not None else None)
             salt = rdf_fingerprint()
-            reused = 0  # articles whose N-Quads came from the cache as they were
+            reused = 0  # articles whose RDF came from the cache as it was
             for item, parsed, stats in stream:
                 t0 = time.perf_counter()
                 if stats is not None:
                     worker["nlp"] += stats.nlp_s
                     worker["extraction"] += stats.extraction_s
                     worker["setup"] += stats.setup_s
-                block = None
+                block = key = None
                 if parsed:
                     facts, article = item, item.article
                     result.parsed += 1
                     if cache is not None:
-                        cache.put(article, facts)
+                        key = cache.put(article, facts)
                     table = entity_table(facts)
-                else:  # a cache hit: its entity table, and the N-Quads of the last build
-                    facts, article, block = None, item.article, item.block
-                    table = block.table if block is not None else None
+                else:  # a cache hit: its entity table and the RDF of the last build
+                    facts, article, block, key = None, item.article, item.block, item.key
+                    if block is not None:
+                        table = block.table
+                    else:
+                        facts = cache.facts(item)
+                        table = entity_table(facts)
                 t1 = time.perf_counter()
-                if table is None:
-                    facts = cache.facts(item)
-                    table = entity_table(facts)
                 res = resolver.resolve_table(table)
                 sig = res.signature(salt)
                 t2 = time.perf_counter()
-                if block is not None and block.sig == sig:
-                    reused += 1
-                else:  # new, or resolved differently: write its RDF
+                new = block is None or block.sig != sig
+                if new:  # new, or resolved differently: write its RDF
                     facts = resolved(facts if facts is not None else cache.facts(item), res)
-                    lines, used = quad_lines(facts)
-                    block = Block(table, sig, "".join(lines), frozenset(used), article_counts(facts))
+                    block = Block(table, sig, article_counts(facts), article_rdf(facts)[1])
                     if cache is not None:
                         cache.put_block(article, block)
-                writer.add_nquads(block.nquads, block.used)
+                else:
+                    reused += 1
+                writer.add(block.rdf)
+                if checks is not None:
+                    checks.see(key, sig, str(graph_iri(article.id)), block.rdf, new)
                 t3 = time.perf_counter()
                 timer.add("cache", t1 - t0)
                 timer.add("resolution", t2 - t1)
@@ -255,7 +263,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
             if cache is not None:
                 result.cache = {"hits": cache.hits, "misses": cache.misses, "reused": reused,
                                 "folder": str(cache.folder)}
-            _finish(writer, tmp, options, result, timer, out_dir, built, resolver)
+            _finish(writer, tmp, options, result, timer, out_dir, checks, built, resolver)
+        _drop_unwritten(out_dir, result)
         ok = True
     finally:
         if cache is not None:
@@ -299,19 +308,19 @@ def _split_parallel_time(result: BuildResult, timer: _Timer, worker: dict[str, f
 
 
 def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer: _Timer, out_dir: Path,
-            articles=(), resolver=None) -> None:
+            checks: ArticleChecks | None = None, articles=(), resolver=None) -> None:
     """Write the output files and report.json in ``tmp`` (the staging folder), and the
     store when ``options.store_dir`` is set."""
     t = time.perf_counter()
-    store = writer.finish(html=options.html)
+    store = writer.finish(html=options.html, dataset=options.store_dir is not None)
     result.triples = writer.triples
     result.entities_by_class = writer.entities_by_class()
     result.bounded = writer.bounded
     timer.add("outputs", time.perf_counter() - t)
 
-    if options.validate:
+    if checks is not None:
         t = time.perf_counter()
-        result.validation = _validate(tmp / "graph.ttl", store, result.triples, options.validate_max_triples)
+        result.validation = checks.report(tmp / "graph.ttl", result.triples)
         timer.add("validation", time.perf_counter() - t)
         if options.strict and result.validation and not result.validation.get("conforms", True):
             n = result.validation.get("violation_count", 0)
@@ -323,34 +332,101 @@ def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer
         t = time.perf_counter()
         write_build_store(options.store_dir, store, articles, resolver)
         timer.add("store", time.perf_counter() - t)
+    result.outputs = [n for n in OUTPUT_FILES if n == "report.json" or (tmp / n).exists()]
     (tmp / "report.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
     del store
 
 
-def _validate(path: Path, dataset=None, triples: int = 0, max_triples: int | None = None) -> dict | None:
-    """SHACL validation (see :mod:`kg.validate`): the whole merged graph when it has at
-    most ``max_triples`` triples; above, a sample of whole article graphs (evenly
-    spread over the build, about ``max_triples`` triples in all, each article graph
-    holding its own entities, statements and reports), marked incomplete in the report.
+def _drop_unwritten(out_dir: Path, result: BuildResult) -> None:
+    """Remove the outputs of an earlier build that this build did not write (a view
+    above ``--views-max-triples``, graph.html with ``--no-html``), so no stale file is
+    left beside the new ones."""
+    for name in OUTPUT_FILES:
+        if name not in result.outputs:
+            (out_dir / name).unlink(missing_ok=True)
+
+
+class ArticleChecks:
+    """SHACL validation of a build, within a budget of ``max_triples`` triples.
+
+    A graph of at most ``max_triples`` triples (or any graph, with None) is validated
+    whole, from ``graph.ttl``. A larger one is validated article graph by article graph
+    (each holds the triples about its own nodes and entities): the verdict on an
+    article graph is kept in the build cache under the article's signature, so a
+    re-build validates only what it has not validated before, new and changed articles
+    first, then as many others as the budget allows; the report says how many article
+    graphs were checked, of how many, and how many verdicts came from earlier builds.
     """
+
+    def __init__(self, cache, max_triples: int | None):
+        self.cache = cache
+        self.max_triples = max_triples
+        self.total = 0
+        self.known: dict[str, list] = {}  # graph -> violations (dicts) from earlier builds
+        self.todo: dict[bool, list] = {True: [], False: []}  # new?, [(key, sig, graph, trig, triples)]
+        self.size = {True: 0, False: 0}
+
+    def see(self, key: str | None, sig: str, graph: str, rdf, new: bool) -> None:
+        """Take note of one article graph (``new``: written by this build)."""
+        self.total += 1
+        if self.max_triples is None:
+            return
+        if not new and key is not None and self.cache is not None:
+            found = self.cache.verdict(key, sig)
+            if found is not None:
+                self.known[graph] = found
+                return
+        if self.size[new] < self.max_triples:
+            triples = rdf.local + len(rdf.shared)
+            self.todo[new].append((key, sig, graph, rdf.trig, triples))
+            self.size[new] += triples
+
+    def report(self, merged: Path, triples: int) -> dict | None:
+        """The validation report of the build (``merged``: its graph.ttl)."""
+        if self.max_triples is None or triples <= self.max_triples:
+            return _trimmed(_validate_file(merged))
+        from kg.output import prefix_lines
+        from kg.validate import ValidationResult, Violation, sorted_violations, validate_article_graphs
+
+        picked, budget = [], self.max_triples
+        for item in self.todo[True] + self.todo[False]:  # new first
+            if picked and item[4] > budget:
+                break
+            picked.append(item)
+            budget -= item[4]
+        found = validate_article_graphs({graph: trig for _, _, graph, trig, _ in picked}, prefix_lines())
+        for key, sig, graph, _, _ in picked:
+            if key is not None and self.cache is not None:
+                self.cache.put_verdict(key, sig, [asdict(v) for v in found[graph]])
+        violations = [v for vs in found.values() for v in vs]
+        violations += [Violation(**d) for vs in self.known.values() for d in vs]
+        violations = sorted_violations(violations)
+        conforms = not any(v.severity == "Violation" for v in violations)
+        checked = len(picked) + len(self.known)
+        report = ValidationResult(conforms, violations, graphs_checked=checked).to_json()
+        report["complete"] = checked == self.total
+        report["sample"] = {
+            "article_graphs": checked, "of_article_graphs": self.total, "validated_now": len(picked),
+            "from_earlier_builds": len(self.known), "triples_validated_now": self.max_triples - budget,
+            "note": f"the graph has {triples:,} triples, more than the validation budget "
+                    f"({self.max_triples:,}): it is validated article graph by article graph, new and changed "
+                    f"ones first; {checked:,} of {self.total:,} article graphs are checked ({len(picked):,} now, "
+                    f"{len(self.known):,} by earlier builds of the same articles). Each re-build checks more; "
+                    f"for a full check now, run `kg validate --per-graph` on graph.trig or raise "
+                    f"--validate-max-triples"}
+        return _trimmed(report)
+
+
+def _validate_file(path: Path) -> dict | None:
     try:
-        from kg.validate import validate_file, validate_graph
+        from kg.validate import validate_file
     except ImportError:  # pragma: no cover - validation module absent
         return None
-    if max_triples is None or triples <= max_triples or dataset is None:
-        report = validate_file(path).to_json()
-    else:
-        from kg.output import sample_article_graphs
+    return validate_file(path).to_json()
 
-        graph, n_sampled, n_graphs, n_triples = sample_article_graphs(dataset, max_triples)
-        report = validate_graph(graph).to_json()
-        report["complete"] = False
-        report["sample"] = {"article_graphs": n_sampled, "of_article_graphs": n_graphs, "triples": n_triples,
-                            "note": f"the graph has {triples:,} triples, more than the validation budget "
-                                    f"({max_triples:,}): {n_sampled} of {n_graphs} article graphs, evenly "
-                                    f"spread, were validated; run `kg validate --per-graph` on graph.trig "
-                                    f"for a full check, or raise --validate-max-triples"}
-    if len(report["violations"]) > 200:  # keep report.json readable; counts stay exact
+
+def _trimmed(report: dict | None) -> dict | None:
+    if report and len(report["violations"]) > 200:  # keep report.json readable; counts stay exact
         report["violations"] = report["violations"][:200]
         report["violations_truncated"] = True
     return report

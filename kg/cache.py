@@ -41,6 +41,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import sqlite3
 import zlib
@@ -142,14 +143,13 @@ class Block:
     """An article as the last build wrote it: its entity table (what resolution needs,
     see :func:`kg.resolve.entity_table`), the signature of its resolution then
     (:meth:`kg.resolve.Resolution.signature` salted with :func:`rdf_fingerprint`), its
-    resolved N-Quads, the ontology terms they use, and its counts. When this build
-    resolves the table to the same signature, the N-Quads are reused as they are."""
+    counts for the report and its :class:`kg.output.ArticleRDF`. When a build resolves
+    the table to the same signature, the RDF text is reused as it is."""
 
     table: tuple
     sig: str
-    nquads: str
-    used: frozenset
     counts: dict
+    rdf: object  # kg.output.ArticleRDF (kept untyped: this module does not import rdflib)
 
 
 @dataclass
@@ -181,6 +181,8 @@ class FactsCache:
                         "data BLOB NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS blocks (key TEXT PRIMARY KEY, run INTEGER NOT NULL, "
                         "data BLOB NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, run INTEGER NOT NULL, "
+                        "sig TEXT NOT NULL, data TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
         row = self.db.execute("SELECT MAX(run) FROM facts").fetchone()
         self.run = (row[0] or 0) + 1
@@ -233,6 +235,22 @@ class FactsCache:
         self.db.execute("INSERT OR REPLACE INTO blocks (key, run, data) VALUES (?, ?, ?)", (key, self.run, data))
         self._tick()
 
+    def verdict(self, key: str, sig: str) -> list | None:
+        """The SHACL violations (a JSON list) found in an article graph with cache key
+        ``key`` and signature ``sig`` by an earlier build, or None if it was not
+        validated in that form."""
+        row = self.db.execute("SELECT data FROM verdicts WHERE key = ? AND sig = ?", (key, sig)).fetchone()
+        if row is None:
+            return None
+        self.db.execute("UPDATE verdicts SET run = ? WHERE key = ?", (self.run, key))
+        self._tick()
+        return json.loads(row[0])
+
+    def put_verdict(self, key: str, sig: str, violations: list) -> None:
+        self.db.execute("INSERT OR REPLACE INTO verdicts (key, run, sig, data) VALUES (?, ?, ?, ?)",
+                        (key, self.run, sig, json.dumps(violations)))
+        self._tick()
+
     def get(self, article: Article) -> ArticleFacts | None:
         """The cached facts of ``article`` (with this ``article`` attached), or None."""
         key = article_key(article, self.fingerprint)
@@ -251,12 +269,13 @@ class FactsCache:
         facts.article = article
         return facts
 
-    def put(self, article: Article, facts: ArticleFacts) -> None:
-        """Store the pre-resolution ``facts`` of ``article``."""
+    def put(self, article: Article, facts: ArticleFacts) -> str:
+        """Store the pre-resolution ``facts`` of ``article``; return its key."""
         key = article_key(article, self.fingerprint)
         data = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
         self.db.execute("INSERT OR REPLACE INTO facts (key, run, data) VALUES (?, ?, ?)", (key, self.run, data))
         self._tick()
+        return key
 
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM facts").fetchone()[0]
@@ -268,6 +287,7 @@ class FactsCache:
         if collect:
             removed = self.db.execute("DELETE FROM facts WHERE run < ?", (self.run,)).rowcount
             self.db.execute("DELETE FROM blocks WHERE run < ?", (self.run,))
+            self.db.execute("DELETE FROM verdicts WHERE run < ?", (self.run,))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
         self.db.execute("COMMIT")
         if collect and removed:

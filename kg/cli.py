@@ -73,10 +73,15 @@ def build(
         help="Dask scheduler address (tcp://host:8786) for --engine dask. Default: a local cluster "
              "of -j worker processes.", show_default=False)] = None,
     validate_max_triples: Annotated[int, typer.Option(
-        min=0, help="Validate the whole graph up to this many triples; above, a sample of article graphs "
-                    "of about this size (noted in report.json). 0: always the whole graph.")] = 50_000,
+        min=0, help="Validate the whole graph up to this many triples; above, article graph by article "
+                    "graph, about this many triples per build, new articles first, verdicts kept in the "
+                    "cache (coverage in report.json). 0: always the whole graph.")] = 50_000,
     html_max_nodes: Annotated[int, typer.Option(
         min=0, help="graph.html shows at most this many nodes (the most connected); 0: no limit.")] = 3_000,
+    views_max_triples: Annotated[int, typer.Option(
+        min=0, help="Write graph.graphml and graph.html only for graphs up to this many triples (they are "
+                    "rebuilt from the whole graph at every build); above, make them with `kg export` and "
+                    "`kg view`. 0: always.")] = 1_000_000,
     store: Annotated[Optional[Path], typer.Option(
         "--store", help="Also keep the dataset in this kg store folder (replacing its contents); "
                         "grow it later with `kg add`, query it with `kg query --store`.")] = None,
@@ -103,7 +108,8 @@ def build(
                            html=html, gazetteer_extra=tuple(gazetteer or ()), cache=not no_cache,
                            cache_dir=cache_dir, engine=engine, scheduler=scheduler,
                            validate_max_triples=validate_max_triples or None,
-                           html_max_nodes=html_max_nodes or None, store_dir=store)
+                           html_max_nodes=html_max_nodes or None, views_max_triples=views_max_triples or None,
+                           store_dir=store)
     progress = Progress(TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("articles"), TimeElapsedColumn(), console=err,
                         disable=quiet or not err.is_terminal, transient=True)
@@ -210,12 +216,18 @@ def _summary(result) -> None:
     table.add_row("triples", f"{result.triples:,}")
     if result.validation is not None:
         v = result.validation
-        table.add_row("SHACL", "conforms" if v.get("conforms") else f"{v.get('violation_count', '?')} violation(s)")
+        verdict = "conforms" if v.get("conforms") else f"{v.get('violation_count', '?')} violation(s)"
+        if v.get("sample"):
+            verdict += f" ({v['sample']['article_graphs']:,} of {v['sample']['of_article_graphs']:,} article graphs)"
+        table.add_row("SHACL", verdict)
+    if result.cache and result.parsed < result.articles:
+        table.add_row("parsed (the rest from the cache)", f"{result.parsed:,}")
     table.add_row("time", f"{sum(result.timings.values()):.1f} s")
     out.print(table)
-    out.print("outputs: " + ", ".join(str(result.out_dir / f) for f in
-                                     ("graph.trig", "graph.ttl", "graph.graphml", "graph.html", "report.json")),
-              soft_wrap=True, highlight=False)
+    out.print("outputs: " + ", ".join(str(result.out_dir / f) for f in result.outputs), soft_wrap=True, highlight=False)
+    for name, info in sorted(result.bounded.items()):
+        if info.get("written") is False:
+            out.print(f"not written: {name}: {info['note']}", soft_wrap=True, highlight=False, markup=False)
 
 
 # --- analytics commands ---

@@ -42,7 +42,7 @@ class ShardText:
     """What a write task returns: the N-Quads of a partition and its counts."""
 
     nquads: str
-    used: set = field(default_factory=set)
+    rdf: list = field(default_factory=list)  # kg.output.ArticleRDF of each article, in order
     events_by_class: Counter = field(default_factory=Counter)
     relations_by_property: Counter = field(default_factory=Counter)
     casualty_reports: int = 0
@@ -75,7 +75,7 @@ def partition_tables(result):
 def write_partition(facts: list[ArticleFacts], resolutions: list[tuple[dict, dict]]) -> ShardText:
     """Worker task 3: rename each article's facts with the client's resolution and
     write them as N-Quads lines."""
-    from kg.output import quad_lines
+    from kg.output import article_rdf
     from kg.resolve import apply_mapping
 
     out = ShardText(nquads="")
@@ -83,9 +83,9 @@ def write_partition(facts: list[ArticleFacts], resolutions: list[tuple[dict, dic
     for f, (mapping, entities) in zip(facts, resolutions):
         f.entities = entities
         f = apply_mapping(f, mapping)
-        lines, used = quad_lines(f)
+        lines, rdf = article_rdf(f)
         chunks.extend(lines)
-        out.used |= used
+        out.rdf.append(rdf)
         out.events_by_class.update(e.cls for e in f.events.values())
         out.relations_by_property.update(r.predicate for r in f.relations)
         out.casualty_reports += len(f.reports)
@@ -111,8 +111,9 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
     """The Dask counterpart of the local loop in :func:`kg.build.build` (same outputs,
     plus ``OUT/shards/``)."""
     from kg.atomic import staging
-    from kg.build import BuildError, _finish, _no_article
+    from kg.build import ArticleChecks, BuildError, _drop_unwritten, _finish, _no_article
     from kg.output import GraphWriter
+    from kg.rdf import graph_iri
     from kg.resolve import Resolver
 
     t = time.perf_counter()
@@ -126,7 +127,10 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
         with staging(out_dir) as tmp:
             shards = tmp / SHARD_DIR
             shards.mkdir()
-            writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes)
+            writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes,
+                                 views_max_triples=options.views_max_triples)
+            checks = ArticleChecks(None, options.validate_max_triples) if options.validate else None
+            graphs: dict[int, list[str]] = {}  # part number -> its article graphs, in order
             pending: deque = deque()   # (articles, extract future) awaiting resolution
             writing: deque = deque()   # (part number, write future) awaiting their shard
             part = 0
@@ -138,7 +142,10 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
                     shard: ShardText = fut.result()
                     t0 = time.perf_counter()
                     (shards / f"part-{n:05d}.nq").write_text(shard.nquads, encoding="utf-8")
-                    writer.add_nquads(shard.nquads, shard.used)
+                    for rdf, graph in zip(shard.rdf, graphs.pop(n)):
+                        writer.add(rdf)
+                        if checks is not None:
+                            checks.see(None, "", graph, rdf, True)
                     result.events_by_class.update(shard.events_by_class)
                     result.relations_by_property.update(shard.relations_by_property)
                     result.casualty_reports += shard.casualty_reports
@@ -159,8 +166,10 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
                 timer.add("cache", time.perf_counter() - t0)
                 t0 = time.perf_counter()
                 resolutions = []
+                graphs[part] = []
                 for item, ents in zip(items, tables):
                     art = item if isinstance(item, Article) else item.article
+                    graphs[part].append(str(graph_iri(art.id)))
                     stub = ArticleFacts(article=art, entities=ents)
                     mapping = resolver.resolve_entities(stub)
                     resolutions.append((mapping, stub.entities))
@@ -208,7 +217,8 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
             result.worker_s = {k: round(v, 3) for k, v in worker.items()}
             if cache is not None:
                 result.cache = {"hits": cache.hits, "misses": cache.misses, "folder": str(cache.folder)}
-            _finish(writer, tmp, options, result, timer, out_dir)
+            _finish(writer, tmp, options, result, timer, out_dir, checks)
+        _drop_unwritten(out_dir, result)
     finally:
         client.close()
         if cluster is not None:

@@ -1,14 +1,29 @@
-"""Streaming the RDF of a build to disk and producing the output files.
+"""Writing a build's RDF as it is produced, and the output files.
 
-:class:`GraphWriter` appends each article's quads to an N-Quads file as soon as the
-article is extracted (nothing is held in memory but counters), then bulk-loads the
-file into an Oxigraph store to write ``graph.trig`` (one named graph per article plus
-the ontology graph) and ``graph.ttl`` (the merged graph), and derives
-``graph.graphml`` and ``graph.html`` from the store.
+Each resolved article becomes an :class:`ArticleRDF`, made once and kept in the build
+cache: its named graph in TriG, its triples about its own nodes (the article, its
+events, statements, claims and reports) in Turtle, and the N-Triples lines of its
+triples about entities, which other articles may state as well. :class:`GraphWriter`
+streams these into the output files, so a build holds no graph in memory but the
+distinct entity triples:
+
+* ``graph.trig``: the prefixes, then every article's named graph in input order, then
+  the ontology graph (the ontology's description of the terms the data uses);
+* ``graph.ttl``, the merged graph: the prefixes, every article's own triples, then the
+  distinct entity triples (sorted) and the ontology triples. Every triple appears once.
+
+A re-build copies the text of unchanged articles from the cache instead of producing
+it again, and its output is the same, byte for byte, as a build from scratch.
+``graph.graphml`` and ``graph.html`` are derived from the whole graph (loaded into an
+Oxigraph store); above ``views_max_triples`` they are not written by a build (the
+report says how to make them), since they would cost more than the rest of a
+re-build together.
 """
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +31,13 @@ import pyoxigraph as ox
 from rdflib import RDF, URIRef
 
 from kg.model import ArticleFacts
-from kg.rdf import ONTOLOGY_GRAPH, PREFIXES, article_quads, nquad, ntriple, ontology_triples, term_nt
+from kg.rdf import ONTOLOGY_GRAPH, PREFIXES, article_quads, ontology_triples, term_nt
+from kg.vocab import ID_NS, KG_NS
+
+ENTITY_NS = ID_NS + "entity/"
+# the nodes an article mints for itself: no other article's graph holds them
+LOCAL_NS = tuple(ID_NS + k for k in ("article/", "event/", "statement/", "claim/", "report/", "graph/"))
+_RDF_TYPE = f"<{RDF.type}>"
 
 
 @lru_cache(maxsize=1 << 16)
@@ -27,9 +48,10 @@ def _iri_nt(iri: URIRef) -> str:
 
 
 def quad_lines(facts: ArticleFacts) -> tuple[list[str], set[URIRef]]:
-    """The N-Quads lines of one resolved article (its named graph) and the classes and
-    properties it uses (for the ontology graph). Same text as :func:`kg.rdf.nquad`."""
-    lines: list[str] = []
+    """The N-Quads lines of one resolved article (its named graph, each triple once, in
+    the order :func:`kg.rdf.article_quads` gives them) and the classes and properties
+    it uses (for the ontology graph)."""
+    lines: dict[str, None] = {}
     used: set[URIRef] = set()
     graph = None
     for s, p, o, g in article_quads(facts):
@@ -39,92 +61,166 @@ def quad_lines(facts: ArticleFacts) -> tuple[list[str], set[URIRef]]:
         # IRIs are memoised: predicates, classes and an article's nodes repeat
         spo = f"{_iri_nt(s) if type(s) is URIRef else term_nt(s)} {_iri_nt(p)} " \
               f"{_iri_nt(o) if type(o) is URIRef else term_nt(o)}"
-        lines.append(spo + graph)
-    return lines, used
+        lines[spo + graph] = None
+    return list(lines), used
 
 
-def _triple_line(quad: str) -> str:
-    """An N-Quads line without its graph term (the last term; IRIs hold no spaces)."""
-    return quad[:quad.rindex(" <")] + " .\n"
+@dataclass(frozen=True)
+class ArticleRDF:
+    """One article's share of the output files (see the module docstring)."""
+
+    trig: str                # its named graph, TriG without prefix lines
+    ttl: str                 # its triples about its own nodes, Turtle without prefix lines
+    shared: tuple[str, ...]  # N-Triples lines of its other triples (about entities)
+    local: int               # how many triples ``ttl`` holds
+    used: frozenset          # the kg classes and properties it uses
+
+
+def _body(data: bytes) -> str:
+    """Serialiser output without its ``@prefix`` lines (the files declare them once)."""
+    text = data.decode("utf-8")
+    start = 0
+    while text.startswith("@prefix", start):
+        start = text.index("\n", start) + 1
+    return text[start:]
+
+
+def _by_subject(terms) -> list:
+    # grouped by subject (so the serialiser writes each node once), stable within it
+    return sorted(terms, key=lambda t: t.subject.value)
+
+
+def article_rdf(facts: ArticleFacts) -> tuple[list[str], ArticleRDF]:
+    """The N-Quads lines of one resolved article and its :class:`ArticleRDF`."""
+    lines, used = quad_lines(facts)
+    quads = list(ox.parse("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    local, shared = [], []
+    for line, q in zip(lines, quads):
+        obj = q.object
+        if q.subject.value.startswith(LOCAL_NS) or (isinstance(obj, ox.NamedNode) and obj.value.startswith(LOCAL_NS)):
+            local.append(q.triple)
+        else:
+            shared.append(line[:line.rindex(" <")] + " .\n")
+    trig = _body(ox.serialize(_by_subject(quads), format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
+    ttl = _body(ox.serialize(_by_subject(local), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)) if local else ""
+    return lines, ArticleRDF(trig, ttl, tuple(shared), len(local), frozenset(used))
+
+
+def prefix_lines() -> str:
+    """The ``@prefix`` declarations the output files start with.
+
+    >>> prefix_lines().splitlines()[0]
+    '@prefix kg: <https://w3id.org/kg-news/ontology#> .'
+    """
+    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in PREFIXES.items())
+
+
+def _turtle(lines: Iterable[str], fmt: ox.RdfFormat = ox.RdfFormat.TURTLE, graph: str | None = None) -> str:
+    """N-Triples ``lines`` as Turtle (or, with ``graph``, a TriG graph), without prefixes."""
+    data = "".join(lines).encode("utf-8")
+    if not data:
+        return ""
+    triples = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+    if graph is not None:
+        g = ox.NamedNode(graph)
+        triples = (ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+    return _body(ox.serialize(_by_subject(triples), format=fmt, prefixes=PREFIXES))
 
 
 class GraphWriter:
-    """Collects a build's quads in ``folder`` and writes the output files there."""
+    """Streams a build's articles into ``graph.trig`` and ``graph.ttl`` in ``folder``
+    (a staging folder) and writes the other outputs at :meth:`finish`."""
 
-    def __init__(self, folder: Path, html_max_nodes: int | None = 3_000):
+    def __init__(self, folder: Path, html_max_nodes: int | None = 3_000,
+                 views_max_triples: int | None = 1_000_000):
         self.folder = Path(folder)
         self.html_max_nodes = html_max_nodes
+        self.views_max_triples = views_max_triples
         self.bounded: dict = {}
-        self.nq_path = self.folder / ".graph.nq"
-        self.nt_path = self.folder / ".graph.nt"
-        self._nq = self.nq_path.open("w", encoding="utf-8")
-        self._nt = self.nt_path.open("w", encoding="utf-8")
+        self._trig = (self.folder / "graph.trig").open("w", encoding="utf-8")
+        self._ttl = (self.folder / "graph.ttl").open("w", encoding="utf-8")
+        self._trig.write(prefix_lines())
+        self._ttl.write(prefix_lines())
+        self.shared: set[str] = set()
         self.used: set[URIRef] = set()
+        self.local = 0
         self.triples = 0
+        self.articles = 0
 
-    def add(self, facts: ArticleFacts) -> None:
-        """Append the quads of one (resolved) article."""
-        lines, used = quad_lines(facts)
-        self.used |= used
-        self._nq.writelines(lines)
-        self._nt.writelines(_triple_line(line) for line in lines)
+    def add(self, rdf: ArticleRDF) -> None:
+        """Append one article."""
+        self._trig.write(rdf.trig)
+        self._ttl.write(rdf.ttl)
+        self.shared.update(rdf.shared)
+        self.used |= rdf.used
+        self.local += rdf.local
+        self.articles += 1
 
-    def add_nquads(self, text: str, used: set) -> None:
-        """Append N-Quads lines made by :func:`quad_lines` elsewhere (a Dask worker)."""
-        self.used |= used
-        self._nq.write(text)
-        self._nt.writelines(_triple_line(line + "\n") for line in text.split("\n")[:-1])
+    def close_graphs(self) -> None:
+        """Finish ``graph.trig`` and ``graph.ttl``: the entity triples, then the ontology."""
+        onto = sorted({f"{term_nt(s)} {term_nt(p)} {term_nt(o)} .\n" for s, p, o in ontology_triples(sorted(self.used))})
+        shared = sorted(self.shared)
+        self._trig.write(_turtle(onto, ox.RdfFormat.TRIG, str(ONTOLOGY_GRAPH)))
+        self._ttl.write(_turtle(shared))
+        self._ttl.write(_turtle(sorted(set(onto) - self.shared)))
+        self._trig.close()
+        self._ttl.close()
+        self.triples = self.local + len(self.shared | set(onto))
 
-    def finish(self, html: bool = True) -> ox.Store:
-        """Write graph.trig, graph.ttl, graph.graphml and graph.html."""
-        for s, p, o in ontology_triples(sorted(self.used)):
-            self._nq.write(nquad(s, p, o, ONTOLOGY_GRAPH))
-            self._nt.write(ntriple(s, p, o))
-        self._nq.close()
-        self._nt.close()
-        dataset = ox.Store()
-        dataset.bulk_load(path=str(self.nq_path), format=ox.RdfFormat.N_QUADS)
-        dataset.dump(str(self.folder / "graph.trig"), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-        merged = ox.Store()
-        merged.bulk_load(path=str(self.nt_path), format=ox.RdfFormat.N_TRIPLES)
-        merged.dump(str(self.folder / "graph.ttl"), format=ox.RdfFormat.TURTLE,
-                    from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
-        self.triples = count_triples(merged)
-        self.store = merged
+    def finish(self, html: bool = True, dataset: bool = False) -> ox.Store | None:
+        """Close the graph files and write graph.graphml and graph.html (below
+        ``views_max_triples``). Returns the dataset (loaded from graph.trig) when the
+        views needed it or ``dataset`` asks for it, else None."""
+        self.close_graphs()
+        views = self.views_max_triples is None or self.triples <= self.views_max_triples
+        if not views:
+            self.bounded["graph.graphml"] = self.bounded["graph.html"] = {
+                "written": False, "triples": self.triples, "max_triples": self.views_max_triples,
+                "note": f"the graph has {self.triples:,} triples, more than --views-max-triples "
+                        f"({self.views_max_triples:,}): graph.graphml and graph.html were not written; "
+                        f"make them with `kg export OUT/graph.trig -f graphml` and `kg view OUT/graph.trig`, "
+                        f"or raise --views-max-triples"}
+        if not views and not dataset:
+            return None
+        store = ox.Store()
+        store.bulk_load(path=str(self.folder / "graph.trig"), format=ox.RdfFormat.TRIG)
+        if views:
+            self._views(store, html)
+        return store
+
+    def _views(self, store: ox.Store, html: bool) -> None:
         from kg.analytics import graph_to_networkx, write_graphml
 
-        nxg = graph_to_networkx(merged)
+        nxg = graph_to_networkx(store)
         write_graphml(nxg, self.folder / "graph.graphml")
-        if html:
-            from kg.visualise import write_html
+        if not html:
+            return
+        from kg.view import view_graph
+        from kg.visualise import write_html
 
-            from kg.view import view_graph
-
-            # with evidence sentences, titles and casualty figures (graph.graphml is written)
-            rich_graph = view_graph(merged, base=nxg)
-            view = html_view(rich_graph, self.html_max_nodes)
-            notes = []
-            if view.number_of_nodes() < rich_graph.number_of_nodes():
-                view.graph.update(rich_graph.graph)
-                note = (f"the view shows the {view.number_of_nodes():,} most connected of "
-                        f"{rich_graph.number_of_nodes():,} nodes; graph.graphml, graph.ttl and graph.trig hold the whole graph")
-                self.bounded["graph.html"] = {"nodes": view.number_of_nodes(), "of_nodes": rich_graph.number_of_nodes(),
-                                              "note": note}
-                notes.append(note)
-            write_html(view, self.folder / "graph.html", notes=notes,
-                       total=(rich_graph.number_of_nodes(), rich_graph.number_of_edges()))
-        self.nq_path.unlink(missing_ok=True)
-        self.nt_path.unlink(missing_ok=True)
-        return dataset
+        # with evidence sentences, titles and casualty figures (graph.graphml is written)
+        rich_graph = view_graph(store, base=nxg)
+        view = html_view(rich_graph, self.html_max_nodes)
+        notes = []
+        if view.number_of_nodes() < rich_graph.number_of_nodes():
+            view.graph.update(rich_graph.graph)
+            note = (f"the view shows the {view.number_of_nodes():,} most connected of "
+                    f"{rich_graph.number_of_nodes():,} nodes; graph.graphml, graph.ttl and graph.trig hold the whole graph")
+            self.bounded["graph.html"] = {"nodes": view.number_of_nodes(), "of_nodes": rich_graph.number_of_nodes(),
+                                          "note": note}
+            notes.append(note)
+        write_html(view, self.folder / "graph.html", notes=notes,
+                   total=(rich_graph.number_of_nodes(), rich_graph.number_of_edges()))
 
     def entities_by_class(self) -> Counter:
+        """Distinct entities of the graph by class (local name)."""
         counts: Counter = Counter()
-        q = f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
-                  ?e a ?c . ?e <{RDF.type}> ?c .
-                  FILTER(STRSTARTS(STR(?e), "https://w3id.org/kg-news/id/entity/"))
-                }} GROUP BY ?c"""
-        for row in self.store.query(q):
-            counts[str(row["c"].value).rsplit("#", 1)[-1]] = int(row["n"].value)
+        prefix = f"<{ENTITY_NS}"
+        for line in self.shared:
+            if line.startswith(prefix):
+                s, p, o = line.split(" ", 2)
+                if p == _RDF_TYPE and o.startswith(f"<{KG_NS}"):
+                    counts[o[len(KG_NS) + 1:o.index(">")]] += 1
         return counts
 
 
@@ -146,45 +242,9 @@ def html_view(g, max_nodes: int | None):
     return g.subgraph(keep).copy()
 
 
-def sample_article_graphs(dataset: ox.Store, max_triples: int, seed_order: bool = True):
-    """An rdflib ``Graph`` of whole article graphs taken evenly across ``dataset`` (a
-    build's TriG store) until about ``max_triples`` triples, for a sampled SHACL check.
-
-    Returns ``(graph, article graphs taken, article graphs in all, triples taken)``.
-    Each article graph holds its own entities (type, label), events, statements,
-    claims and reports, so it can be validated on its own.
-    """
-    from rdflib import Graph
-
-    names = sorted((g for g in dataset.named_graphs() if not str(g.value).endswith("/graph/ontology")),
-                   key=lambda g: g.value)
-    total = len(names)
-    if not names:
-        return Graph(), 0, 0, 0
-    sizes: dict[str, int] = {}
-    for row in dataset.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
-        sizes[row["g"].value] = int(row["n"].value)
-    mean = max(1, sum(sizes.values()) // total)
-    want = max(1, min(total, max_triples // mean))
-    step = total / want
-    picked = [names[int(i * step)] for i in range(want)]
-    data = bytearray()
-    taken = 0
-    count = 0
-    for g in picked:
-        if taken and taken + sizes.get(g.value, 0) > max_triples:
-            break
-        data += dataset.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
-        taken += sizes.get(g.value, 0)
-        count += 1
-    graph = Graph()
-    graph.parse(data=bytes(data).decode("utf-8"), format="nt")
-    return graph, count, total, taken
-
-
 def count_triples(store: ox.Store) -> int:
     row = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
     return int(row["n"].value)
 
 
-__all__ = ["GraphWriter", "count_triples", "html_view", "sample_article_graphs"]
+__all__ = ["ArticleRDF", "GraphWriter", "article_rdf", "count_triples", "html_view", "quad_lines"]

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Namespace, URIRef
@@ -240,6 +240,11 @@ def _results(report: Graph, graph_name: str | None) -> list[Violation]:
     return out
 
 
+def sorted_violations(violations) -> list[Violation]:
+    """Distinct violations, most severe first, then by shape, focus node, path, value."""
+    return sorted(set(violations), key=_sort_key)
+
+
 def _sort_key(v: Violation):
     rank = SEVERITIES.index(v.severity) if v.severity in SEVERITIES else len(SEVERITIES)
     return (rank, v.shape, v.focus, v.path or "", v.value or "", v.message)
@@ -343,6 +348,40 @@ def validate_graph(data: Graph | Dataset, shapes_path: str | Path | None = None,
     conforms = not any(v.severity == "Violation" for v in violations)
     return ValidationResult(conforms=conforms, violations=violations,
                             focus_nodes_checked=checked, graphs_checked=graphs)
+
+
+def validate_article_graphs(graphs: dict[str, str], prefixes: str = "") -> dict[str, list[Violation]]:
+    """Validate article graphs together and say which results belong to which.
+
+    ``graphs`` maps a graph name to its triples in TriG (or Turtle; ``prefixes``, the
+    prefix declarations, are put in front of each). Every graph must hold the triples about
+    its own nodes (as a build's article graphs do), so their union can be validated in
+    one pyshacl run (much faster than one run each); each result is then given to the
+    graphs that state something about its focus node.
+
+    >>> ttl = '@prefix kg: <https://w3id.org/kg-news/ontology#> .\\n'
+    >>> found = validate_article_graphs({"g1": "<https://x.org/r> a kg:CasualtyReport .\\n",
+    ...                                  "g2": "<https://x.org/e> a kg:Event .\\n"}, ttl)
+    >>> bool(found["g1"]), found["g2"]
+    (True, [])
+    """
+    union = Graph()
+    owners: dict[str, list[str]] = {}
+    for name, text in graphs.items():
+        ds = Dataset()
+        ds.parse(data=prefixes + text, format="trig")
+        subjects = set()
+        for s, p, o, _ in ds.quads((None, None, None, None)):
+            union.add((s, p, o))
+            subjects.add(s)
+        for subject in subjects:
+            owners.setdefault(str(subject), []).append(name)
+    found: dict[str, list[Violation]] = {name: [] for name in graphs}
+    if graphs:
+        for v in validate_graph(union).violations:
+            for name in owners.get(v.focus, ()):
+                found[name].append(replace(v, graph=name))
+    return found
 
 
 def load_data(path: str | Path) -> Graph | Dataset:

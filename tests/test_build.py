@@ -79,7 +79,7 @@ def test_failed_build_leaves_previous_outputs(tmp_path, monkeypatch):
     # a failure while writing outputs (disk full, crash) changes nothing either
     import kg.output
 
-    def boom(self, html=True):
+    def boom(self, *args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(kg.output.GraphWriter, "finish", boom)

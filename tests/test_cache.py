@@ -94,7 +94,7 @@ def test_blocks_are_kept_and_a_damaged_block_is_rebuilt(tmp_path):
     c.put(a, ArticleFacts(article=a))
     hit = c.lookup(a)
     assert hit.block is None and c.facts(hit).article is a
-    c.put_block(a, Block((), "sig", "<x:s> <x:p> <x:o> <x:g> .\n", frozenset(), {}))
+    c.put_block(a, Block((), "sig", {}, None))
     assert c.lookup(a).block.sig == "sig"
     c.db.execute("UPDATE blocks SET data = x'00'")
     assert c.lookup(a).block is None  # unreadable: the build writes it again from the facts

@@ -116,18 +116,31 @@ def test_html_view_is_capped_and_reported(tmp_path):
     assert result.bounded == report["bounded"]
 
 
-def test_sampled_validation_above_the_budget(tmp_path):
+def test_validation_above_the_budget_goes_article_by_article_and_remembers(tmp_path):
     import json
 
-    build([], tmp_path / "out", BuildOptions(cache=False, html=False, validate_max_triples=400))
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    out = tmp_path / "out"
+    opts = BuildOptions(html=False, validate_max_triples=400)
+    build([], out, opts)
+    report = json.loads((out / "report.json").read_text())
     v = report["validation"]
-    assert v["complete"] is False
-    sample = v["sample"]
-    assert 1 <= sample["article_graphs"] < sample["of_article_graphs"] == report["articles"]
-    assert 0 < sample["triples"] <= max(400, sample["triples"])
-    assert "validation budget" in sample["note"]
-    assert v["conforms"] is True
+    assert v["complete"] is False and v["conforms"] is True
+    first = v["sample"]
+    assert 1 <= first["article_graphs"] == first["validated_now"] < first["of_article_graphs"] == report["articles"]
+    assert first["from_earlier_builds"] == 0 and 0 < first["triples_validated_now"]
+    assert "validation budget" in first["note"]
+    # a re-build keeps the verdicts (same articles, same resolution) and checks others
+    second = build([], out, opts).validation["sample"]
+    assert second["from_earlier_builds"] == first["validated_now"]
+    assert second["article_graphs"] > first["article_graphs"]
+    for _ in range(report["articles"]):
+        v = build([], out, opts).validation
+        if v["complete"]:
+            break
+    assert v["complete"] is True and v["sample"]["article_graphs"] == report["articles"]
+    # without a cache nothing is remembered
+    plain = build([], tmp_path / "plain", BuildOptions(cache=False, html=False, validate_max_triples=400))
+    assert plain.validation["sample"]["from_earlier_builds"] == 0
 
 
 def test_small_builds_are_fully_validated(sample_build):
@@ -135,3 +148,25 @@ def test_small_builds_are_fully_validated(sample_build):
     assert result.validation["complete"] is True
     assert result.validation["conforms"] is True
     assert "sample" not in result.validation
+
+
+def test_views_above_their_budget_are_not_written_and_not_left_stale(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    out = tmp_path / "out"
+    build([], out, BuildOptions(validate=False))
+    assert (out / "graph.graphml").exists() and (out / "graph.html").exists()
+    r = CliRunner().invoke(app, ["build", "-o", str(out), "--no-validate", "--views-max-triples", "100"])
+    assert r.exit_code == 0, r.output
+    assert "not written: graph.graphml" in r.output and "kg export" in r.output
+    assert not (out / "graph.graphml").exists() and not (out / "graph.html").exists()  # none left stale
+    report = json.loads((out / "report.json").read_text())
+    assert report["outputs"] == ["graph.trig", "graph.ttl", "report.json"]
+    assert report["bounded"]["graph.graphml"]["written"] is False
+    assert report["bounded"]["graph.html"]["triples"] == report["triples"] > 100
+    # the graph files are complete all the same
+    assert report["triples"] == build([], tmp_path / "full", BuildOptions(validate=False, html=False)).triples

@@ -374,3 +374,16 @@ def test_import_has_no_heavy_side_effects():
             "assert 'pyshacl' not in sys.modules, 'pyshacl imported at import time'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,
                    env={"PYTHONPATH": str(ROOT), "PATH": ""})
+
+
+def test_article_graphs_validated_together_keep_their_own_results():
+    from kg.output import prefix_lines
+    from kg.validate import validate_article_graphs
+
+    good = ("graph:a { entity:quetta a kg:City ; rdfs:label \"Quetta\" . "
+            "article:a a kg:Article ; dcterms:identifier \"a\" ; kg:wordCount 3 . }\n")
+    bad = "graph:b { entity:turbat a kg:City ; rdfs:label \"Turbat\", \"Kech\" . }\n"
+    found = validate_article_graphs({"a": good, "b": bad}, prefix_lines())
+    assert found["a"] == []
+    assert [(v.focus, v.graph) for v in found["b"]] == [("https://w3id.org/kg-news/id/entity/turbat", "b")]
+    assert found["b"][0].shape.endswith("EntityLabelShape")
