@@ -239,7 +239,7 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
                 new = block is None or block.sig != sig
                 if new:  # new, or resolved differently: write its RDF
                     facts = resolved(facts if facts is not None else cache.facts(item), res)
-                    block = Block(table, sig, article_counts(facts), article_rdf(facts)[1])
+                    block = Block(table, sig, article_counts(facts), article_rdf(facts)[0])
                     if cache is not None:
                         cache.put_block(article, block)
                 else:

@@ -83,8 +83,8 @@ def write_partition(facts: list[ArticleFacts], resolutions: list[tuple[dict, dic
     for f, (mapping, entities) in zip(facts, resolutions):
         f.entities = entities
         f = apply_mapping(f, mapping)
-        lines, rdf = article_rdf(f)
-        chunks.extend(lines)
+        rdf, text = article_rdf(f, nquads=True)
+        chunks.append(text)
         out.rdf.append(rdf)
         out.events_by_class.update(e.cls for e in f.events.values())
         out.relations_by_property.update(r.predicate for r in f.relations)

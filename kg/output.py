@@ -24,45 +24,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import RDF, URIRef
 
 from kg.model import ArticleFacts
-from kg.rdf import ONTOLOGY_GRAPH, PREFIXES, article_quads, ontology_triples, term_nt
+from kg.rdf import ONTOLOGY_GRAPH, PREFIXES, article_triples, graph_iri, ontology_triples, term_nt
 from kg.vocab import ID_NS, KG_NS
 
 ENTITY_NS = ID_NS + "entity/"
 # the nodes an article mints for itself: no other article's graph holds them
 LOCAL_NS = tuple(ID_NS + k for k in ("article/", "event/", "statement/", "claim/", "report/", "graph/"))
 _RDF_TYPE = f"<{RDF.type}>"
-
-
-@lru_cache(maxsize=1 << 16)
-def _iri_nt(iri: URIRef) -> str:
-    """:func:`kg.rdf.term_nt` of an IRI, memoised (predicates, classes and the nodes of
-    an article repeat in many triples)."""
-    return term_nt(iri)
-
-
-def quad_lines(facts: ArticleFacts) -> tuple[list[str], set[URIRef]]:
-    """The N-Quads lines of one resolved article (its named graph, each triple once, in
-    the order :func:`kg.rdf.article_quads` gives them) and the classes and properties
-    it uses (for the ontology graph)."""
-    lines: dict[str, None] = {}
-    used: set[URIRef] = set()
-    graph = None
-    for s, p, o, g in article_quads(facts):
-        used.add(o if p == RDF.type else p)
-        if graph is None:
-            graph = f" {term_nt(g)} .\n"
-        # IRIs are memoised: predicates, classes and an article's nodes repeat
-        spo = f"{_iri_nt(s) if type(s) is URIRef else term_nt(s)} {_iri_nt(p)} " \
-              f"{_iri_nt(o) if type(o) is URIRef else term_nt(o)}"
-        lines[spo + graph] = None
-    return list(lines), used
+RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 
 @dataclass(frozen=True)
@@ -73,7 +48,7 @@ class ArticleRDF:
     ttl: str                 # its triples about its own nodes, Turtle without prefix lines
     shared: tuple[str, ...]  # N-Triples lines of its other triples (about entities)
     local: int               # how many triples ``ttl`` holds
-    used: frozenset          # the kg classes and properties it uses
+    used: frozenset          # the IRIs of the kg classes and properties it uses
 
 
 def _body(data: bytes) -> str:
@@ -90,20 +65,28 @@ def _by_subject(terms) -> list:
     return sorted(terms, key=lambda t: t.subject.value)
 
 
-def article_rdf(facts: ArticleFacts) -> tuple[list[str], ArticleRDF]:
-    """The N-Quads lines of one resolved article and its :class:`ArticleRDF`."""
-    lines, used = quad_lines(facts)
-    quads = list(ox.parse("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
-    local, shared = [], []
-    for line, q in zip(lines, quads):
-        obj = q.object
-        if q.subject.value.startswith(LOCAL_NS) or (isinstance(obj, ox.NamedNode) and obj.value.startswith(LOCAL_NS)):
-            local.append(q.triple)
+def article_rdf(facts: ArticleFacts, nquads: bool = False) -> tuple[ArticleRDF, str | None]:
+    """The :class:`ArticleRDF` of one resolved article, and (``nquads``) its named
+    graph as N-Quads text."""
+    triples = list(dict.fromkeys(article_triples(facts)))  # each triple once, in order
+    local, shared, used = [], [], set()
+    for t in triples:
+        obj = t.object
+        used.add(obj.value if t.predicate == RDF_TYPE else t.predicate.value)
+        if t.subject.value.startswith(LOCAL_NS) or (type(obj) is ox.NamedNode and obj.value.startswith(LOCAL_NS)):
+            local.append(t)
         else:
-            shared.append(line[:line.rindex(" <")] + " .\n")
-    trig = _body(ox.serialize(_by_subject(quads), format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
+            shared.append(f"{t} .\n")
+    triples = _by_subject(triples)
+    graph = graph_iri(facts.article.id)
+    trig = f"<{graph}> {{\n{_body(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))}}}\n"
     ttl = _body(ox.serialize(_by_subject(local), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)) if local else ""
-    return lines, ArticleRDF(trig, ttl, tuple(shared), len(local), frozenset(used))
+    text = None
+    if nquads:
+        g = ox.NamedNode(str(graph))
+        text = ox.serialize((ox.Quad(t.subject, t.predicate, t.object, g) for t in triples),
+                            format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    return ArticleRDF(trig, ttl, tuple(shared), len(local), frozenset(used)), text
 
 
 def prefix_lines() -> str:
@@ -115,16 +98,14 @@ def prefix_lines() -> str:
     return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in PREFIXES.items())
 
 
-def _turtle(lines: Iterable[str], fmt: ox.RdfFormat = ox.RdfFormat.TURTLE, graph: str | None = None) -> str:
-    """N-Triples ``lines`` as Turtle (or, with ``graph``, a TriG graph), without prefixes."""
+def _turtle(lines: Iterable[str], graph: str | None = None) -> str:
+    """N-Triples ``lines`` as Turtle without prefixes (with ``graph``: as that TriG graph)."""
     data = "".join(lines).encode("utf-8")
     if not data:
         return ""
-    triples = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-    if graph is not None:
-        g = ox.NamedNode(graph)
-        triples = (ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
-    return _body(ox.serialize(_by_subject(triples), format=fmt, prefixes=PREFIXES))
+    triples = _by_subject(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    body = _body(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+    return f"<{graph}> {{\n{body}}}\n" if graph else body
 
 
 class GraphWriter:
@@ -142,7 +123,7 @@ class GraphWriter:
         self._trig.write(prefix_lines())
         self._ttl.write(prefix_lines())
         self.shared: set[str] = set()
-        self.used: set[URIRef] = set()
+        self.used: set[str] = set()
         self.local = 0
         self.triples = 0
         self.articles = 0
@@ -158,9 +139,10 @@ class GraphWriter:
 
     def close_graphs(self) -> None:
         """Finish ``graph.trig`` and ``graph.ttl``: the entity triples, then the ontology."""
-        onto = sorted({f"{term_nt(s)} {term_nt(p)} {term_nt(o)} .\n" for s, p, o in ontology_triples(sorted(self.used))})
+        used = sorted(URIRef(u) for u in self.used)
+        onto = sorted({f"{term_nt(s)} {term_nt(p)} {term_nt(o)} .\n" for s, p, o in ontology_triples(used)})
         shared = sorted(self.shared)
-        self._trig.write(_turtle(onto, ox.RdfFormat.TRIG, str(ONTOLOGY_GRAPH)))
+        self._trig.write(_turtle(onto, str(ONTOLOGY_GRAPH)))
         self._ttl.write(_turtle(shared))
         self._ttl.write(_turtle(sorted(set(onto) - self.shared)))
         self._trig.close()
@@ -169,23 +151,27 @@ class GraphWriter:
 
     def finish(self, html: bool = True, dataset: bool = False) -> ox.Store | None:
         """Close the graph files and write graph.graphml and graph.html (below
-        ``views_max_triples``). Returns the dataset (loaded from graph.trig) when the
-        views needed it or ``dataset`` asks for it, else None."""
+        ``views_max_triples``). With ``dataset``, return the dataset (graph.trig loaded
+        into an Oxigraph store), else None."""
         self.close_graphs()
-        views = self.views_max_triples is None or self.triples <= self.views_max_triples
-        if not views:
+        if self.views_max_triples is None or self.triples <= self.views_max_triples:
+            # the merged graph: in a union of the article graphs, an entity typed and
+            # labelled in k graphs would match a two-triple pattern k * k times
+            merged = ox.Store()
+            merged.bulk_load(path=str(self.folder / "graph.ttl"), format=ox.RdfFormat.TURTLE)
+            self._views(merged, html)
+            del merged
+        else:
             self.bounded["graph.graphml"] = self.bounded["graph.html"] = {
                 "written": False, "triples": self.triples, "max_triples": self.views_max_triples,
                 "note": f"the graph has {self.triples:,} triples, more than --views-max-triples "
                         f"({self.views_max_triples:,}): graph.graphml and graph.html were not written; "
                         f"make them with `kg export OUT/graph.trig -f graphml` and `kg view OUT/graph.trig`, "
                         f"or raise --views-max-triples"}
-        if not views and not dataset:
+        if not dataset:
             return None
         store = ox.Store()
         store.bulk_load(path=str(self.folder / "graph.trig"), format=ox.RdfFormat.TRIG)
-        if views:
-            self._views(store, html)
         return store
 
     def _views(self, store: ox.Store, html: bool) -> None:
@@ -247,4 +233,4 @@ def count_triples(store: ox.Store) -> int:
     return int(row["n"].value)
 
 
-__all__ = ["ArticleRDF", "GraphWriter", "article_rdf", "count_triples", "html_view", "quad_lines"]
+__all__ = ["ArticleRDF", "GraphWriter", "article_rdf", "count_triples", "html_view", "prefix_lines"]

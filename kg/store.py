@@ -489,7 +489,7 @@ def add_articles(path: Path, inputs: Iterable[Path], options: BuildOptions | Non
 def _add_locked(path: Path, inputs: Iterable[Path], options: BuildOptions,
                 progress: Callable[[int, int], None] | None) -> AddResult:
     from kg.build import BuildResult, load_articles
-    from kg.rdf import article_quads, entity_iri, graph_iri, nquad
+    from kg.rdf import article_nquads, entity_iri, graph_iri
 
     result = AddResult(store=path)
     t0 = time.perf_counter()
@@ -526,7 +526,7 @@ def _add_locked(path: Path, inputs: Iterable[Path], options: BuildOptions,
     t = time.perf_counter()
     lines: list[str] = []
     for n, facts in enumerate(_extract(todo, options, resolver), 1):
-        lines.extend(nquad(s, p, o, g) for s, p, o, g in article_quads(facts))
+        lines.append(article_nquads(facts))
         if progress:
             progress(n, len(todo))
     result.timings["extraction"] = time.perf_counter() - t

@@ -142,14 +142,19 @@ def facts_of(text: str, nlp, gaz, rules, n: int = 0):
 
 
 def quads_of(facts_list) -> list[ox.Quad]:
-    from kg.output import quad_lines
+    from kg.output import article_rdf, prefix_lines
     from kg.resolve import Resolver
 
     resolver = Resolver()
-    lines = []
+    nquads, trig = [], [prefix_lines()]
     for facts in facts_list:
-        lines.extend(quad_lines(resolver.resolve(facts))[0])
-    return list(ox.parse("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+        rdf, text = article_rdf(resolver.resolve(facts), nquads=True)
+        nquads.append(text)
+        trig.append(rdf.trig)
+    quads = list(ox.parse("".join(nquads).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    # the TriG blocks of the output files hold the same quads
+    assert set(ox.parse("".join(trig).encode("utf-8"), format=ox.RdfFormat.TRIG)) == set(quads)
+    return quads
 
 
 @pytest.mark.e2e
