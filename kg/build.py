@@ -312,20 +312,28 @@ def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer
     """Write the output files and report.json in ``tmp`` (the staging folder), and the
     store when ``options.store_dir`` is set."""
     t = time.perf_counter()
-    store = writer.finish(html=options.html, dataset=options.store_dir is not None)
+    # in a parallel build, the views are written in another process during validation
+    background = options.jobs > 1 and checks is not None
+    store = writer.finish(html=options.html, dataset=options.store_dir is not None, background=background)
     result.triples = writer.triples
     result.entities_by_class = writer.entities_by_class()
-    result.bounded = writer.bounded
     timer.add("outputs", time.perf_counter() - t)
 
-    if checks is not None:
+    try:
+        if checks is not None:
+            t = time.perf_counter()
+            result.validation = checks.report(tmp / "graph.ttl", result.triples)
+            timer.add("validation", time.perf_counter() - t)
         t = time.perf_counter()
-        result.validation = checks.report(tmp / "graph.ttl", result.triples)
-        timer.add("validation", time.perf_counter() - t)
-        if options.strict and result.validation and not result.validation.get("conforms", True):
-            n = result.validation.get("violation_count", 0)
-            raise BuildError(f"the graph violates {n} SHACL constraint(s) (--strict); "
-                             f"previous outputs in {out_dir} are unchanged")
+        writer.wait()
+        timer.add("outputs", time.perf_counter() - t)
+    finally:
+        writer.cancel()
+    result.bounded = writer.bounded
+    if options.strict and result.validation and not result.validation.get("conforms", True):
+        n = result.validation.get("violation_count", 0)
+        raise BuildError(f"the graph violates {n} SHACL constraint(s) (--strict); "
+                         f"previous outputs in {out_dir} are unchanged")
     if options.store_dir is not None and resolver is not None:
         from kg.store import write_build_store
 

@@ -149,18 +149,18 @@ class GraphWriter:
         self._ttl.close()
         self.triples = self.local + len(self.shared | set(onto))
 
-    def finish(self, html: bool = True, dataset: bool = False) -> ox.Store | None:
+    def finish(self, html: bool = True, dataset: bool = False, background: bool = False) -> ox.Store | None:
         """Close the graph files and write graph.graphml and graph.html (below
-        ``views_max_triples``). With ``dataset``, return the dataset (graph.trig loaded
-        into an Oxigraph store), else None."""
+        ``views_max_triples``), in another process with ``background`` (then call
+        :meth:`wait` before using them). With ``dataset``, return the dataset
+        (graph.trig loaded into an Oxigraph store), else None."""
         self.close_graphs()
+        self._job = None
         if self.views_max_triples is None or self.triples <= self.views_max_triples:
-            # the merged graph: in a union of the article graphs, an entity typed and
-            # labelled in k graphs would match a two-triple pattern k * k times
-            merged = ox.Store()
-            merged.bulk_load(path=str(self.folder / "graph.ttl"), format=ox.RdfFormat.TURTLE)
-            self._views(merged, html)
-            del merged
+            if background:
+                self._job = ViewsJob(self.folder, html, self.html_max_nodes)
+            else:
+                self.bounded.update(write_views(self.folder, html, self.html_max_nodes))
         else:
             self.bounded["graph.graphml"] = self.bounded["graph.html"] = {
                 "written": False, "triples": self.triples, "max_triples": self.views_max_triples,
@@ -174,29 +174,17 @@ class GraphWriter:
         store.bulk_load(path=str(self.folder / "graph.trig"), format=ox.RdfFormat.TRIG)
         return store
 
-    def _views(self, store: ox.Store, html: bool) -> None:
-        from kg.analytics import graph_to_networkx, write_graphml
+    def wait(self) -> None:
+        """Wait for the views written in the background (raises what made them fail)."""
+        if getattr(self, "_job", None) is not None:
+            job, self._job = self._job, None
+            self.bounded.update(job.result())
 
-        nxg = graph_to_networkx(store)
-        write_graphml(nxg, self.folder / "graph.graphml")
-        if not html:
-            return
-        from kg.view import view_graph
-        from kg.visualise import write_html
-
-        # with evidence sentences, titles and casualty figures (graph.graphml is written)
-        rich_graph = view_graph(store, base=nxg)
-        view = html_view(rich_graph, self.html_max_nodes)
-        notes = []
-        if view.number_of_nodes() < rich_graph.number_of_nodes():
-            view.graph.update(rich_graph.graph)
-            note = (f"the view shows the {view.number_of_nodes():,} most connected of "
-                    f"{rich_graph.number_of_nodes():,} nodes; graph.graphml, graph.ttl and graph.trig hold the whole graph")
-            self.bounded["graph.html"] = {"nodes": view.number_of_nodes(), "of_nodes": rich_graph.number_of_nodes(),
-                                          "note": note}
-            notes.append(note)
-        write_html(view, self.folder / "graph.html", notes=notes,
-                   total=(rich_graph.number_of_nodes(), rich_graph.number_of_edges()))
+    def cancel(self) -> None:
+        """Stop the views being written in the background, if any."""
+        if getattr(self, "_job", None) is not None:
+            job, self._job = self._job, None
+            job.cancel()
 
     def entities_by_class(self) -> Counter:
         """Distinct entities of the graph by class (local name)."""
@@ -208,6 +196,90 @@ class GraphWriter:
                 if p == _RDF_TYPE and o.startswith(f"<{KG_NS}"):
                     counts[o[len(KG_NS) + 1:o.index(">")]] += 1
         return counts
+
+
+def write_views(folder: Path, html: bool = True, html_max_nodes: int | None = 3_000) -> dict:
+    """Write ``graph.graphml`` and (``html``) ``graph.html`` in ``folder`` from its
+    ``graph.ttl``; returns what was bounded (for ``report.json``)."""
+    from kg.analytics import graph_to_networkx, write_graphml
+
+    folder = Path(folder)
+    # the merged graph: in a union of the article graphs, an entity typed and
+    # labelled in k graphs would match a two-triple pattern k * k times
+    store = ox.Store()
+    store.bulk_load(path=str(folder / "graph.ttl"), format=ox.RdfFormat.TURTLE)
+    nxg = graph_to_networkx(store)
+    write_graphml(nxg, folder / "graph.graphml")
+    if not html:
+        return {}
+    from kg.view import view_graph
+    from kg.visualise import write_html
+
+    # with evidence sentences, titles and casualty figures (graph.graphml is written)
+    rich_graph = view_graph(store, base=nxg)
+    view = html_view(rich_graph, html_max_nodes)
+    notes, bounded = [], {}
+    if view.number_of_nodes() < rich_graph.number_of_nodes():
+        view.graph.update(rich_graph.graph)
+        note = (f"the view shows the {view.number_of_nodes():,} most connected of "
+                f"{rich_graph.number_of_nodes():,} nodes; graph.graphml, graph.ttl and graph.trig hold the whole graph")
+        bounded["graph.html"] = {"nodes": view.number_of_nodes(), "of_nodes": rich_graph.number_of_nodes(),
+                                 "note": note}
+        notes.append(note)
+    write_html(view, folder / "graph.html", notes=notes,
+               total=(rich_graph.number_of_nodes(), rich_graph.number_of_edges()))
+    return bounded
+
+
+def _views_main(folder: str, html: bool, html_max_nodes: int | None) -> None:
+    """Entry point of the :class:`ViewsJob` process."""
+    import json
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
+    out = Path(folder)
+    try:
+        bounded = write_views(out, html, html_max_nodes)
+    except BaseException as e:  # noqa: BLE001 - reported to the parent
+        (out / ".views.error").write_text(f"{type(e).__name__}: {e}", encoding="utf-8")
+        raise SystemExit(1) from None
+    (out / ".views.json").write_text(json.dumps(bounded), encoding="utf-8")
+
+
+class ViewsJob:
+    """:func:`write_views` in a process of its own (``spawn``), so that a parallel
+    build writes the views while it validates."""
+
+    def __init__(self, folder: Path, html: bool, html_max_nodes: int | None):
+        import multiprocessing
+
+        from kg.engine import _sigint_blocked
+
+        self.folder = Path(folder)
+        self.proc = multiprocessing.get_context("spawn").Process(
+            target=_views_main, args=(str(self.folder), html, html_max_nodes), name="kg-views", daemon=True)
+        with _sigint_blocked():
+            self.proc.start()
+
+    def result(self) -> dict:
+        import json
+
+        self.proc.join()
+        error = self.folder / ".views.error"
+        done = self.folder / ".views.json"
+        try:
+            if self.proc.exitcode != 0 or not done.exists():
+                why = error.read_text(encoding="utf-8") if error.exists() else f"exit code {self.proc.exitcode}"
+                raise RuntimeError(f"writing graph.graphml / graph.html failed: {why}")
+            return json.loads(done.read_text(encoding="utf-8"))
+        finally:
+            error.unlink(missing_ok=True)
+            done.unlink(missing_ok=True)
+
+    def cancel(self) -> None:
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
 
 
 def html_view(g, max_nodes: int | None):

@@ -93,6 +93,16 @@ def _node(iri: str) -> ox.NamedNode:
         return ox.NamedNode(_IRI_BAD.sub(lambda m: quote(m.group(0)), iri))
 
 
+@lru_cache(maxsize=1 << 16)
+def _entity(key: str) -> ox.NamedNode:
+    return _node(str(entity_iri(key)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _any(key: str) -> ox.NamedNode:
+    return _node(str(node_iri(key)))
+
+
 def _text(value: str) -> ox.Literal:
     try:
         return ox.Literal(value)
@@ -127,6 +137,7 @@ _DATATYPES = {k: _node(str(v)) for k, v in DATATYPES.items()}
 _TRUE = ox.Literal("true", datatype=_T["boolean"])
 
 
+@lru_cache(maxsize=512)
 def _kg(name: str) -> ox.NamedNode:
     return _node(str(KG[name]))
 
@@ -149,12 +160,12 @@ def article_triples(facts: ArticleFacts) -> Iterator[ox.Triple]:
     if art.dateline:
         yield Triple(a, _kg("dateline"), _text(art.dateline))
     if facts.dateline_place:
-        yield Triple(a, _kg("datelinePlace"), _node(str(entity_iri(facts.dateline_place))))
+        yield Triple(a, _kg("datelinePlace"), _entity(facts.dateline_place))
     yield Triple(a, _kg("wordCount"), _typed(art.word_count, integer))
 
     mentions = _kg("mentions")
     for ent in facts.entities.values():
-        e = _node(str(entity_iri(ent.key)))
+        e = _entity(ent.key)
         yield Triple(e, T["type"], _kg(ent.cls))
         yield Triple(e, T["label"], _text(ent.label))
         for alias in sorted(ent.aliases):
@@ -172,7 +183,7 @@ def article_triples(facts: ArticleFacts) -> Iterator[ox.Triple]:
 
     evidence, trigger = _kg("evidence"), _kg("trigger")
     for ev in facts.events.values():
-        e = _node(str(event_iri(ev.key)))
+        e = _any(ev.key)
         yield Triple(e, T["type"], _kg(ev.cls))
         yield Triple(e, T["label"], _text(ev.label))
         yield Triple(e, T["derived"], a)
@@ -182,22 +193,22 @@ def article_triples(facts: ArticleFacts) -> Iterator[ox.Triple]:
             yield Triple(e, evidence, _text(ev.evidence[0].sentence))
 
     for rel in facts.relations:
-        s = _node(str(node_iri(rel.subject)))
+        s = _any(rel.subject)
         p = _kg(rel.predicate)
-        o = _typed(rel.object, _DATATYPES[rel.datatype]) if rel.datatype else _node(str(node_iri(rel.object)))
+        o = _typed(rel.object, _DATATYPES[rel.datatype]) if rel.datatype else _any(rel.object)
         yield Triple(s, p, o)
         st = _node(f"{ID_NS}statement/{_hash(art.id, s.value, p.value, o.value, rel.evidence.start, rel.evidence.rule)}")
         yield from _statement(st, s, p, o, a, rel.evidence, T["Statement"])
 
     for n, claim in enumerate(facts.claims, 1):
         c = _node(f"{ID_NS}claim/{_segment(art.id)}/{n}")
-        yield from _statement(c, _node(str(node_iri(claim.subject))), _kg(claim.predicate),
-                              _node(str(node_iri(claim.object))), a, claim.evidence, _kg("Claim"))
+        yield from _statement(c, _any(claim.subject), _kg(claim.predicate),
+                              _any(claim.object), a, claim.evidence, _kg("Claim"))
         yield Triple(c, _kg("claimStatus"), _text(claim.status))
         if claim.claimant:
-            yield Triple(c, _kg("claimedBy"), _node(str(node_iri(claim.claimant))))
+            yield Triple(c, _kg("claimedBy"), _any(claim.claimant))
         if claim.denied_by:
-            yield Triple(c, _kg("deniedBy"), _node(str(node_iri(claim.denied_by))))
+            yield Triple(c, _kg("deniedBy"), _any(claim.denied_by))
 
     for n, rep in enumerate(facts.reports, 1):
         r = _node(f"{ID_NS}report/{_segment(art.id)}/{n}")
@@ -208,15 +219,15 @@ def article_triples(facts: ArticleFacts) -> Iterator[ox.Triple]:
         if rep.victims:
             yield Triple(r, _kg("victimGroup"), _text(rep.victims))
         if rep.victim_key:
-            yield Triple(r, _kg("victim"), _node(str(entity_iri(rep.victim_key))))
+            yield Triple(r, _kg("victim"), _entity(rep.victim_key))
         if rep.qualifier:
             yield Triple(r, _kg("countQualifier"), _text(rep.qualifier))
         if rep.event:
-            ev = _node(str(event_iri(rep.event)))
+            ev = _any(rep.event)
             yield Triple(r, _kg("reportOf"), ev)
             yield Triple(ev, _kg("hasReport"), r)
         if rep.source:
-            yield Triple(r, _kg("reportedBy"), _node(str(entity_iri(rep.source))))
+            yield Triple(r, _kg("reportedBy"), _entity(rep.source))
         yield Triple(r, T["derived"], a)
         yield Triple(r, evidence, _text(rep.evidence.sentence))
         yield Triple(r, _kg("rule"), _text(rep.evidence.rule))

@@ -170,3 +170,12 @@ def test_views_above_their_budget_are_not_written_and_not_left_stale(tmp_path):
     assert report["bounded"]["graph.html"]["triples"] == report["triples"] > 100
     # the graph files are complete all the same
     assert report["triples"] == build([], tmp_path / "full", BuildOptions(validate=False, html=False)).triples
+
+
+def test_views_job_reports_a_failure_of_its_process(tmp_path):
+    from kg.output import ViewsJob
+
+    job = ViewsJob(tmp_path, True, 100)  # no graph.ttl in the folder: the process fails
+    with pytest.raises(RuntimeError, match="graph.graphml / graph.html failed: FileNotFoundError"):
+        job.result()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # its notes are cleaned up

@@ -60,11 +60,11 @@ def start(corpus: Path, out: Path, *args: str) -> subprocess.Popen:
 
 
 def wait_until_writing(proc: subprocess.Popen, out: Path, timeout: float = 90) -> None:
-    """Until the build has written N-Quads into its staging folder."""
+    """Until the build has written an article into graph.trig in its staging folder."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         assert proc.poll() is None, f"the build ended before it was interrupted: {proc.communicate()}"
-        if any(f.stat().st_size > 0 for d in staging_folders(out) for f in d.glob(".graph.n*")):
+        if any(f.stat().st_size > 2000 for d in staging_folders(out) for f in d.glob("graph.trig")):
             return
         time.sleep(0.05)
     pytest.fail("the build did not start writing")
