@@ -1,9 +1,12 @@
 """``kg build``: articles in, graph files out.
 
-Stages, each timed: ingest → NLP → extraction → resolution → RDF → outputs
-(TriG dataset, merged Turtle, GraphML, HTML view, ``report.json``) → validation.
-Outputs are staged in a temporary folder and moved into ``OUT/`` only when the whole
-build has succeeded, so a failed build leaves the previous outputs as they were.
+Stages, each timed: ingest → (cache) → NLP → extraction → resolution → RDF →
+outputs (TriG dataset, merged Turtle, GraphML, HTML view, ``report.json``) →
+validation. Articles stream through in input order; the build cache
+(:mod:`kg.cache`) lets a re-build skip the NLP of articles it has seen and copy the
+RDF of those whose resolution did not change. Outputs are staged in a temporary
+folder and moved into ``OUT/`` only when the whole build has succeeded, so a failed
+build leaves the previous outputs as they were.
 """
 from __future__ import annotations
 
@@ -153,9 +156,9 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     """Build the graph of ``inputs`` into ``out_dir``; see the module docstring.
 
     Articles are streamed: they are read, parsed (in ``options.jobs`` processes, or on
-    a Dask cluster with ``options.engine="dask"``), extracted, resolved and written as
-    N-Quads one batch at a time, in input order, so the output does not depend on the
-    number of processes and memory does not grow with the corpus (see
+    a Dask cluster with ``options.engine="dask"``), extracted, resolved and appended
+    to the output files one batch at a time, in input order, so the output does not
+    depend on the number of processes and memory does not grow with the corpus (see
     ``docs/performance.md``). ``progress(done, total)`` is called after each article;
     ``total`` is None (the corpus is not counted in advance).
     """

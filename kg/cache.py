@@ -1,11 +1,20 @@
-"""The build cache: each article's extraction result, keyed by content and pipeline.
+"""The build cache: what a build learnt about each article, keyed by content and pipeline.
 
 A build spends nearly all its time in spaCy and the extraction rules, which depend
-only on the article and on the pipeline. The cache keeps the pre-resolution
-:class:`~kg.model.ArticleFacts` of every article, so a re-build parses only the
-articles it has not seen; resolution (cross-article, order-dependent), RDF and the
-output files are always recomputed from the facts, so the outputs are the same as a
-build without cache.
+only on the article and on the pipeline. For every article the cache keeps
+
+* its pre-resolution :class:`~kg.model.ArticleFacts` (table ``facts``), so a
+  re-build parses only the articles it has not seen;
+* its :class:`Block` (table ``blocks``): the entity table resolution needs, the
+  signature of the article's resolution in the last build, and the article's RDF
+  text as the output files hold it. Resolution is cross-article and runs over every
+  article's entity table at each build (a fast pass over small tuples); an article
+  whose resolution signature is unchanged has its RDF copied from the block, any
+  other is resolved and written again from its facts. The outputs are therefore the
+  same, byte for byte, as a build without cache;
+* the SHACL verdict on its article graph (table ``verdicts``), under the same
+  signature, for builds validated article by article (see
+  :class:`kg.build.ArticleChecks`).
 
 Keys
     :func:`article_key`: SHA-256 of the article id, its text and metadata, and of the
@@ -13,9 +22,12 @@ Keys
     model versions, and the content of the rule files, the gazetteer files and the
     extraction code). Changing any of these misses every entry.
 
+    A block's signature also covers :func:`rdf_fingerprint` (the resolution and RDF
+    code and the ontology): changing those rewrites the blocks but keeps the facts.
+
 Storage
     One SQLite database, ``OUT/.kg-cache/facts.sqlite`` by default (``--cache DIR``
-    elsewhere, ``--no-cache`` to disable). Values are pickled ``ArticleFacts``, so a
+    elsewhere, ``--no-cache`` to disable). Values are pickles (blocks compressed), so a
     cache must only be read from a folder you trust (your own output folder). Writes
     are SQLite transactions committed every few hundred articles: an interrupted build
     leaves a consistent cache holding the articles it finished, and the next build

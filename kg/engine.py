@@ -12,8 +12,8 @@ number of processes:
   picklable facts come back. At most ``2 N + 1`` batches are in flight, so a corpus
   of any size streams through in bounded memory.
 
-Articles whose facts are already known (from the build cache) pass through without
-being parsed, in their place in the order.
+Articles already known (from the build cache) pass through without being parsed, in
+their place in the order.
 
 Nothing here imports spaCy at module level: the workers (and ``jobs=1``) import it when
 they load the pipeline.
@@ -124,7 +124,7 @@ def _sigint_blocked(active: bool = True) -> Iterator[None]:
 class _Segment:
     """A run of consecutive articles: known facts, and the articles to parse."""
 
-    items: list[Article | ArticleFacts] = field(default_factory=list)
+    items: list = field(default_factory=list)  # Article (to parse) or what ``known`` gave
     todo: list[Article] = field(default_factory=list)
 
 
@@ -138,8 +138,8 @@ class _Done:
         return self.value
 
 
-def segments(articles: Iterable[Article], known: Callable[[Article], ArticleFacts | None],
-             batch: int, max_known: int = 512) -> Iterator[_Segment]:
+def segments(articles: Iterable[Article], known: Callable[[Article], object | None],
+             batch: int, max_known: int = 256) -> Iterator[_Segment]:
     """Group the stream into segments of at most ``batch`` articles to parse (and at
     most ``max_known`` already known ones), in order."""
     seg = _Segment()
@@ -158,15 +158,22 @@ def segments(articles: Iterable[Article], known: Callable[[Article], ArticleFact
 
 
 def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 1,
-                   known: Callable[[Article], ArticleFacts | None] | None = None,
-                   batch: int = 32, executor=None) -> Iterator[tuple[ArticleFacts, bool, Extracted | None]]:
-    """``(facts, parsed, stats)`` for every article, in input order.
+                   known: Callable[[Article], object | None] | None = None,
+                   batch: int = 32, executor=None, few: int | None = None
+                   ) -> Iterator[tuple[object, bool, Extracted | None]]:
+    """``(facts or known value, parsed, stats)`` for every article, in input order.
 
-    ``known(article)`` returns cached facts (or None); ``parsed`` tells whether the
-    article went through the pipeline. ``stats`` is the batch's :class:`Extracted`,
-    given with the first article of each batch that was parsed (None otherwise), so
-    the caller can add up stage times. ``executor`` (anything with ``submit``) is used
+    ``known(article)`` returns what is known of the article (a build cache entry,
+    cached facts...) or None; a known article is yielded as that value, in its place,
+    and ``parsed`` tells whether the article went through the pipeline. ``stats`` is
+    the batch's :class:`Extracted`, given with the first article of each batch that
+    was parsed (None otherwise), so the caller can add up stage times. ``executor`` (anything with ``submit``) is used
     instead of a local process pool when given (see :mod:`kg.dask_engine`).
+
+    With ``jobs > 1``, worker processes are started only when there is enough to parse:
+    as long as at most ``few`` articles (default ``2 * batch``) have needed parsing,
+    looking a few segments ahead, they are parsed in this process (a re-build with a
+    handful of new articles does not pay for starting ``jobs`` pipelines).
     """
     known = known or (lambda a: None)
     if executor is None and jobs <= 1:
@@ -177,9 +184,18 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
     own = None
     window: deque[tuple[_Segment, object]] = deque()
     limit = 2 * max(1, jobs) + 1
+    few = 2 * batch if few is None else few
+    local = 0  # articles parsed in this process (a re-build with few new articles)
+    segs = _Lookahead(segments(articles, known, batch))
     try:
-        for seg in segments(articles, known, batch):
-            if seg.todo and executor is None:  # started on the first article to parse (none: no pool)
+        for seg in segs:
+            if seg.todo and executor is None:
+                if local + len(seg.todo) + segs.todo_ahead(few) <= few:
+                    # so few articles to parse that starting worker processes (each
+                    # loading the pipeline) would cost more than parsing them here
+                    local += len(seg.todo)
+                    window.append((seg, _Done(extract_batch(spec, seg.todo))))
+                    continue
                 import multiprocessing
                 from concurrent.futures import ProcessPoolExecutor
 
@@ -203,7 +219,35 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
             own.shutdown(wait=True, cancel_futures=True)
 
 
-def _merge(seg: _Segment, done: Extracted | None) -> Iterator[tuple[ArticleFacts, bool, Extracted | None]]:
+class _Lookahead:
+    """An iterator of segments that can look a few segments ahead."""
+
+    def __init__(self, it: Iterator[_Segment], max_ahead: int = 4):
+        self.it = it
+        self.ahead: deque[_Segment] = deque()
+        self.max_ahead = max_ahead
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> _Segment:
+        return self.ahead.popleft() if self.ahead else next(self.it)
+
+    def todo_ahead(self, enough: int) -> int:
+        """Articles to parse in the next few segments (reading until more than
+        ``enough`` are seen, the input ends, or ``max_ahead`` segments are held; more
+        may follow: the caller counts what it parses)."""
+        todo = sum(len(s.todo) for s in self.ahead)
+        while todo <= enough and len(self.ahead) < self.max_ahead:
+            seg = next(self.it, None)
+            if seg is None:
+                return todo
+            self.ahead.append(seg)
+            todo += len(seg.todo)
+        return todo
+
+
+def _merge(seg: _Segment, done: Extracted | None) -> Iterator[tuple[object, bool, Extracted | None]]:
     parsed = iter(done.facts) if done is not None else iter(())
     first = True
     for item in seg.items:

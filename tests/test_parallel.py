@@ -179,3 +179,24 @@ def test_views_job_reports_a_failure_of_its_process(tmp_path):
     with pytest.raises(RuntimeError, match="graph.graphml / graph.html failed: FileNotFoundError"):
         job.result()
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # its notes are cleaned up
+
+
+def test_a_few_articles_to_parse_start_no_worker_processes(monkeypatch, tmp_path):
+    import concurrent.futures
+
+    from kg.ingest import sample_corpus
+
+    out = tmp_path / "out"
+    first = build([], out, BuildOptions(validate=False, html=False))
+
+    class NoPool:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("worker processes were started for one article")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
+    (tmp_path / "new.txt").write_text("Gunmen attacked a bus near Turbat on Tuesday, killing four passengers.\n")
+    again = build([sample_corpus(), tmp_path / "new.txt"], out, BuildOptions(jobs=2, validate=False, html=False))
+    assert again.parsed == 1 and again.articles == first.articles + 1
+    # many articles to parse do start them
+    with pytest.raises(AssertionError, match="worker processes were started"):
+        build([], tmp_path / "other", BuildOptions(jobs=2, batch_size=1, cache=False, validate=False, html=False))
