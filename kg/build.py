@@ -43,7 +43,7 @@ class BuildOptions:
     engine: str = "local"  # or "dask"
     scheduler: str | None = None  # Dask scheduler address (engine="dask"); None: a local cluster
     batch_size: int = 8  # articles per batch sent to a worker
-    validate_max_triples: int | None = 50_000  # above: validate a sample of article graphs
+    validate_max_triples: int | None = 10_000  # above: article graph by article graph (ArticleChecks)
     html_max_nodes: int | None = 3_000  # graph.html shows at most this many nodes (most connected)
     views_max_triples: int | None = 1_000_000  # above: no graph.graphml / graph.html (kg export / kg view)
     store_dir: Path | None = None  # also keep the dataset in this kg store (kg.store)

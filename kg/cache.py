@@ -201,11 +201,25 @@ class FactsCache:
         self.hits = 0
         self.misses = 0
         self._pending = 0
+        self._touched: list[tuple[str, str]] = []
         self.db.execute("BEGIN")
+
+    def _touch(self, table: str, key: str) -> None:
+        """Mark an entry as used by this run (written in bulk at the next commit)."""
+        self._touched.append((table, key))
+        self._tick()
+
+    def _flush(self) -> None:
+        for table in ("facts", "blocks", "verdicts"):
+            keys = [(self.run, k) for t, k in self._touched if t == table]
+            if keys:
+                self.db.executemany(f"UPDATE {table} SET run = ? WHERE key = ?", keys)
+        self._touched.clear()
 
     def _tick(self) -> None:
         self._pending += 1
         if self._pending >= self.COMMIT_EVERY:
+            self._flush()
             self.db.execute("COMMIT")
             self.db.execute("BEGIN")
             self._pending = 0
@@ -225,10 +239,9 @@ class FactsCache:
             except Exception:  # noqa: BLE001 - a damaged entry: rebuild the block from the facts
                 block = None
         self.hits += 1
-        self.db.execute("UPDATE facts SET run = ? WHERE key = ?", (self.run, key))
+        self._touch("facts", key)
         if block is not None:
-            self.db.execute("UPDATE blocks SET run = ? WHERE key = ?", (self.run, key))
-        self._tick()
+            self._touch("blocks", key)
         return CachedArticle(article, key, block)
 
     def facts(self, entry: CachedArticle) -> ArticleFacts:
@@ -254,8 +267,7 @@ class FactsCache:
         row = self.db.execute("SELECT data FROM verdicts WHERE key = ? AND sig = ?", (key, sig)).fetchone()
         if row is None:
             return None
-        self.db.execute("UPDATE verdicts SET run = ? WHERE key = ?", (self.run, key))
-        self._tick()
+        self._touch("verdicts", key)
         return json.loads(row[0])
 
     def put_verdict(self, key: str, sig: str, violations: list) -> None:
@@ -276,8 +288,7 @@ class FactsCache:
             self.misses += 1
             return None
         self.hits += 1
-        self.db.execute("UPDATE facts SET run = ? WHERE key = ?", (self.run, key))
-        self._tick()
+        self._touch("facts", key)
         facts.article = article
         return facts
 
@@ -296,6 +307,7 @@ class FactsCache:
         """Commit and close; with ``collect``, first delete the entries this run did
         not use. Returns the number of entries deleted."""
         removed = 0
+        self._flush()
         if collect:
             removed = self.db.execute("DELETE FROM facts WHERE run < ?", (self.run,)).rowcount
             self.db.execute("DELETE FROM blocks WHERE run < ?", (self.run,))

@@ -75,7 +75,7 @@ def build(
     validate_max_triples: Annotated[int, typer.Option(
         min=0, help="Validate the whole graph up to this many triples; above, article graph by article "
                     "graph, about this many triples per build, new articles first, verdicts kept in the "
-                    "cache (coverage in report.json). 0: always the whole graph.")] = 50_000,
+                    "cache (coverage in report.json). 0: always the whole graph.")] = 10_000,
     html_max_nodes: Annotated[int, typer.Option(
         min=0, help="graph.html shows at most this many nodes (the most connected); 0: no limit.")] = 3_000,
     views_max_triples: Annotated[int, typer.Option(

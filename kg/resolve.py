@@ -19,9 +19,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from kg.gazetteer import fold
+from kg.gazetteer import fold as _fold
 from kg.model import ArticleFacts, CasualtyReport, Claim, Entity, Relation
+
+fold = lru_cache(maxsize=1 << 16)(_fold)  # names recur in every article
 
 ROOT = {"Person": "Agent", "Organization": "Agent", "Group": "Agent", "ArmedGroup": "Agent",
         "GovernmentBody": "Agent", "SecurityForce": "Agent", "MediaOrganization": "Agent",
