@@ -239,7 +239,7 @@ def _victim_label(ctx: DocContext, victim: Token) -> str | None:
 def figures(ctx: DocContext) -> Iterator[tuple[Token, CasualtyReport, Token]]:
     """Every casualty figure: (number token, report without event, kind token)."""
     r = ctx.rules
-    for tok in ctx.doc:
+    for tok in ctx.tokens:
         if not tok.like_num:
             continue
         misparsed = tok.i > 0 and tok.doc[tok.i - 1].lower_ == "to" and tok.i + 1 < len(tok.doc) \

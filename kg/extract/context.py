@@ -78,6 +78,10 @@ class DocContext:
     def __init__(self, doc: Doc, article: Article, gaz: Gazetteer, rules: Rules):
         self.doc, self.article, self.gaz, self.rules = doc, article, gaz, rules
         self.facts = ArticleFacts(article=article)
+        # the doc's tokens, made once: spaCy makes a new Token object at every doc[i]
+        # and every iteration, and the rules scan the document a dozen times
+        self.tokens = list(doc)
+        self._evidence: dict[tuple[int, int, str], Evidence] = {}
         self.tok2key: dict[int, str] = {}
         self.alias_map: dict[str, str] = {}  # folded alias -> key, this document only
         self.ref_date: date | None = parse_iso(article.date)
@@ -89,7 +93,23 @@ class DocContext:
 
     # ----------------------------------------------------------------- evidence
     def evidence(self, sent: Span, rule: str) -> Evidence:
-        return Evidence(sentence=sent.text.strip(), start=sent.start_char, end=sent.end_char, rule=rule)
+        key = (sent.start, sent.end, rule)
+        found = self._evidence.get(key)
+        if found is None:
+            found = self._evidence[key] = Evidence(sentence=sent.text.strip(), start=sent.start_char,
+                                                   end=sent.end_char, rule=rule)
+        return found
+
+    def sent_ents(self, sent: Span) -> list[Span]:
+        """``sent.ents`` (the entities within the sentence), from :attr:`ents`."""
+        out = []
+        for ent in self.ents:
+            if ent.start >= sent.start:
+                if ent.end <= sent.end:
+                    out.append(ent)
+                else:
+                    break
+        return out
 
     # ----------------------------------------------------------------- entities
     def add_entity(self, key: str, label: str, cls: str, surface: str | None = None,
@@ -150,7 +170,8 @@ class DocContext:
     def _build_entities(self) -> None:
         doc = self.doc
         self._repair_spans()
-        ents = [e for e in doc.ents if e.label_ not in SKIP_LABELS]
+        self.ents = doc.ents  # fixed from here on (spaCy builds the spans at every access)
+        ents = [e for e in self.ents if e.label_ not in SKIP_LABELS]
         # 1. acronym definitions: "Long Name (ACR)" / "ACR (Long Name)"
         for e in ents:
             nxt = doc[e.end:e.end + 3]
@@ -168,7 +189,7 @@ class DocContext:
                 del self.tok2key[i]
         # mentions that only qualify another noun ("the Hamas-allied group") are not
         # antecedents for "it" or "the group"
-        self.modifier_mentions = {c.idx for t in doc if t.lower_ in HYPHEN_MODIFIED
+        self.modifier_mentions = {c.idx for t in self.tokens if t.lower_ in HYPHEN_MODIFIED
                                   for c in t.children if c.dep_ in ("npadvmod", "compound", "nmod")}
         # 3. the country and region the story is about
         counts: Counter = Counter()
@@ -195,7 +216,7 @@ class DocContext:
             if key != self.home_country:
                 del self.facts.entities[key]
         # 4. institutions and roles
-        for tok in doc:
+        for tok in self.tokens:
             if tok.i not in self.tok2key and tok.pos_ in ("NOUN", "PROPN"):
                 self.institution(tok)
         # 5. last-name references to people named earlier ("Amini" after "Mahsa Amini")

@@ -99,21 +99,6 @@ class IndexedDependencyMatcher(DependencyMatcher):
             # ids (hashes, or symbol ids for POS) back to the strings the patterns use
             index[attr] = {(_POS_NAMES.get(v, "") if attr == "POS" else strings[v]): pos
                            for v, pos in ids.items()}
-        every = range(n)
-        hits: list[tuple[int, int]] = []  # (token position, node key)
-        for node_key, tests in self.node_tests.items():
-            candidates: set[int] | None = None
-            for attr, op, values in tests:
-                by_value = index[attr]
-                found = {i for v in values for i in by_value.get(v, ())}
-                if op == "NOT_IN":
-                    found = set(every) - found
-                candidates = found if candidates is None else candidates & found
-                if not candidates:
-                    break
-            for i in (every if candidates is None else candidates):
-                hits.append((i, node_key))
-        hits.sort(key=lambda h: h[0])
         # the root of each token's tree, as spaCy computes it (the last ancestor)
         heads = [i + _signed(row[-1]) for i, row in enumerate(columns)]
         root_of: list[int] = [-1] * n
@@ -127,7 +112,34 @@ class IndexedDependencyMatcher(DependencyMatcher):
             root_of[j] = r
             for k in path:
                 root_of[k] = r
-        maps = defaultdict(lambda: defaultdict(list))
-        for i, node_key in hits:
-            maps[root_of[i]][node_key].append(i)
-        return maps
+        tree_tokens: dict[int, list[int]] = defaultdict(list)  # root -> its tokens, in order
+        for i in range(n):
+            tree_tokens[root_of[i]].append(i)
+        maps: dict = defaultdict(lambda: defaultdict(list))
+        first: dict[int, int] = {}  # root -> its first token that is a candidate of some node
+        for node_key, tests in self.node_tests.items():
+            if not tests:  # any token: every tree holds all its tokens (lists shared, only read)
+                for root, tokens in tree_tokens.items():
+                    maps[root][node_key] = tokens
+                    if tokens[0] < first.get(root, n):
+                        first[root] = tokens[0]
+                continue
+            candidates: set[int] | None = None
+            for attr, op, values in tests:
+                by_value = index[attr]
+                found = {i for v in values for i in by_value.get(v, ())}
+                if op == "NOT_IN":
+                    found = set(range(n)) - found
+                candidates = found if candidates is None else candidates & found
+                if not candidates:
+                    break
+            for i in sorted(candidates):
+                root = root_of[i]
+                maps[root][node_key].append(i)
+                if i < first.get(root, n):
+                    first[root] = i
+        # trees in the order spaCy's token matcher would meet them (by first candidate)
+        ordered = defaultdict(lambda: defaultdict(list))
+        for root in sorted(maps, key=first.__getitem__):
+            ordered[root] = maps[root]
+        return ordered

@@ -440,7 +440,7 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
     # "a prior major incident in March 2025, when the BLA hijacked ..."
     if t.dep_ in ("relcl", "advcl") and any(c.lower_ == "when" for c in t.children):
         anchors.add(t.head.i)
-    for ent in sent.ents:
+    for ent in ctx.sent_ents(sent):
         if ent.label_ not in ("DATE", "TIME"):
             continue
         root = ent.root
@@ -469,7 +469,7 @@ def _latest_date_before(ctx: DocContext, pos: int):
     from kg.extract.dates import parse_iso
 
     if ctx.full_dates is None:  # (end offset, date) of every full date, computed once per text
-        ctx.full_dates = [(ent.end_char, parse_iso(value)) for ent in ctx.doc.ents if ent.label_ == "DATE"
+        ctx.full_dates = [(ent.end_char, parse_iso(value)) for ent in ctx.ents if ent.label_ == "DATE"
                           for value, dtype in normalise(ent.text, None) if dtype == "date"]
     last = None
     for end, value in ctx.full_dates:
@@ -482,7 +482,7 @@ def detect_frames(ctx: DocContext) -> list[Frame]:
     """Every event frame in the document, in order, with its arguments."""
     frames: list[Frame] = []
     for sent in ctx.doc.sents:
-        for tok in sent:
+        for tok in ctx.tokens[sent.start:sent.end]:
             trig = trigger_of(tok, ctx)
             if trig is None or is_irrealis(tok):
                 continue
@@ -516,7 +516,7 @@ VIOLENT = {"Attack", "Hijacking", "SecurityOperation", "Invasion"}
 def target_lists(ctx: DocContext, frames: list[Frame]) -> None:
     """"Targets included police stations, ...", "with targets including X": the
     listed targets belong to the violent event of the sentence, or the last one."""
-    for tok in ctx.doc:
+    for tok in ctx.tokens:
         if tok.lemma_.lower() != "target" or tok.pos_ != "NOUN":
             continue
         listed: list[Token] = []

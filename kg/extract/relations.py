@@ -109,7 +109,7 @@ def adjacent_place_relations(ctx: DocContext) -> None:
     parser attached the phrase to (the gazetteer and class ranks must agree)."""
     doc = ctx.doc
     spans: list[tuple[int, int, str]] = []
-    for ent in doc.ents:
+    for ent in ctx.ents:
         key = ctx.tok2key.get(ent.root.i)
         if key and ctx.cls_of(key) in PLACE_CLASSES:
             spans.append((ent.start, ent.end, key))
@@ -141,7 +141,7 @@ def hyphen_relations(ctx: DocContext) -> None:
     """"The Iran-backed Houthis", "a Pakistan-based group", "the Hamas-allied group" by
     their surface form, for when the parser attaches the participle elsewhere."""
     doc = ctx.doc
-    for tok in doc[2:]:
+    for tok in ctx.tokens[2:]:
         rel = HYPHEN_RELATIONS.get(tok.lower_)
         if rel is None or doc[tok.i - 1].text != "-" or doc[tok.i - 1].whitespace_:
             continue
@@ -232,7 +232,7 @@ def role_relations(ctx: DocContext) -> None:
     words = ctx.rules.words
     doc = ctx.doc
     done: set[int] = set()
-    for span in doc.ents:
+    for span in ctx.ents:
         if span.label_ != "PERSON":
             continue
         key = ctx.tok2key.get(span.root.i)
@@ -256,7 +256,7 @@ def role_relations(ctx: DocContext) -> None:
                 head = next((t for t in toks if _role_phrase([t]) in role.split()[-1:]), toks[-1])
                 _emit_role(ctx, key, role, quals, head, span.sent)
     # role-only people: "the Chief Minister of Balochistan", "Pakistan's interior minister"
-    for tok in doc:
+    for tok in ctx.tokens:
         if tok.i in ctx.tok2key or tok.i in done or tok.pos_ not in ("NOUN", "PROPN"):
             continue
         if tok.ent_type_ == "PERSON" or any(c.ent_type_ == "PERSON" for c in tok.children):
@@ -363,7 +363,7 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
     """claimed / condemned / accused. Returns the event keys these refer to."""
     words = ctx.rules.words
     used: set[str] = set()
-    for tok in ctx.doc:
+    for tok in ctx.tokens:
         lemma = tok.lemma_.lower()
         # --- claimed responsibility
         if tok.pos_ == "VERB" and lemma in words["claim_responsibility_verbs"]:
@@ -471,7 +471,7 @@ def route_relations(ctx: DocContext) -> None:
     projects = [e for e in ctx.facts.entities.values() if e.cls == "Project" and e.mentions]
     if not projects:
         return
-    for tok in ctx.doc:
+    for tok in ctx.tokens:
         if tok.lemma_.lower() not in ROUTE_NOUNS or tok.pos_ != "NOUN":
             continue
         ends = []
@@ -498,7 +498,7 @@ def route_relations(ctx: DocContext) -> None:
 
 def neighbour_relations(ctx: DocContext) -> None:
     """"neighbouring Rwanda" borders the country the sentence (or story) is about."""
-    for tok in ctx.doc:
+    for tok in ctx.tokens:
         if tok.lower_ not in ("neighboring", "neighbouring", "bordering", "adjacent") or tok.dep_ != "amod":
             continue
         x = ctx.entity_at(tok.head, allow_generic=False)
