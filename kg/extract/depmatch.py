@@ -26,15 +26,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 from spacy.matcher import DependencyMatcher
+from spacy.strings import get_string_id
 from spacy.symbols import IDS
-
-_POS_NAMES = {v: k for k, v in IDS.items()}
-
-
-def _signed(v: int) -> int:
-    """A relative HEAD offset from ``Doc.to_array`` (unsigned 64-bit) as an int."""
-    return v - (1 << 64) if v >= 1 << 63 else v
 
 
 ATTRS = {"ORTH": "ORTH", "TEXT": "ORTH", "LOWER": "LOWER", "LEMMA": "LEMMA", "NORM": "NORM",
@@ -67,6 +62,7 @@ class IndexedDependencyMatcher(DependencyMatcher):
     def __init__(self, vocab, *, validate: bool = False):
         super().__init__(vocab, validate=validate)
         self.node_tests: dict[int, list] = {}  # matcher key of a node -> its tests
+        self._ids: dict = {}
         self.indexed = True
 
     def add(self, key, patterns, *, on_match=None) -> None:
@@ -84,37 +80,59 @@ class IndexedDependencyMatcher(DependencyMatcher):
         super().remove(key)
         self.indexed = False
 
+    def _value_ids(self, attr: str, values: frozenset[str]) -> np.ndarray:
+        """The ids ``Doc.to_array`` gives the ``values`` of ``attr`` (memoised)."""
+        key = (attr, values)
+        ids = self._ids.get(key)
+        if ids is None:
+            if attr == "POS":
+                ids = [IDS[v] for v in values if v in IDS]
+            else:
+                ids = [get_string_id(v) for v in values]
+            ids = self._ids[key] = np.array(sorted(ids), dtype=np.uint64)
+        return ids
+
     def _get_keys_to_position_maps(self, doc):
         if not self.indexed:
             return super()._get_keys_to_position_maps(doc)
         n = len(doc)
         needed = sorted({attr for tests in self.node_tests.values() for attr, _, _ in tests})
-        columns = doc.to_array([*needed, "HEAD"]).tolist() if n else []
-        strings = doc.vocab.strings
-        index: dict[str, dict[str, list[int]]] = {}
-        for k, attr in enumerate(needed):
-            ids: dict[int, list[int]] = defaultdict(list)
-            for i, row in enumerate(columns):
-                ids[row[k]].append(i)
-            # ids (hashes, or symbol ids for POS) back to the strings the patterns use
-            index[attr] = {(_POS_NAMES.get(v, "") if attr == "POS" else strings[v]): pos
-                           for v, pos in ids.items()}
-        # the root of each token's tree, as spaCy computes it (the last ancestor)
-        heads = [i + _signed(row[-1]) for i, row in enumerate(columns)]
-        root_of: list[int] = [-1] * n
-        for i in range(n):
-            path = []
-            j = i
-            while root_of[j] < 0 and heads[j] != j:
-                path.append(j)
-                j = heads[j]
-            r = root_of[j] if root_of[j] >= 0 else j
-            root_of[j] = r
-            for k in path:
-                root_of[k] = r
+        array = doc.to_array([*needed, "HEAD"]).reshape(n, len(needed) + 1) if n else \
+            np.zeros((0, len(needed) + 1), dtype=np.uint64)
+        column = {attr: array[:, k] for k, attr in enumerate(needed)}
+        masks: dict = {}  # (attr, values) -> tokens with one of the values
+        candidates_of: dict[int, list[int]] = {}
+        for node_key, tests in self.node_tests.items():
+            mask = None
+            for attr, op, values in tests:
+                found = masks.get((attr, values))
+                if found is None:
+                    ids, col = self._value_ids(attr, values), column[attr]
+                    if len(ids) <= 8:  # a few comparisons beat np.isin's set-up on short columns
+                        found = np.zeros(n, dtype=bool)
+                        for v in ids:
+                            found |= col == v
+                    else:
+                        found = np.isin(col, ids)
+                    masks[(attr, values)] = found
+                if op == "NOT_IN":
+                    found = ~found
+                mask = found if mask is None else mask & found
+            candidates_of[node_key] = list(range(n)) if mask is None else np.flatnonzero(mask).tolist()
+        # the root of each token's tree, as spaCy computes it (the last ancestor):
+        # follow the heads until nothing moves (as many steps as the deepest tree)
+        heads = np.arange(n, dtype=np.int64) + array[:, -1].view(np.int64)
+        roots = heads
+        while True:
+            up = heads[roots]
+            if np.array_equal(up, roots):
+                break
+            roots = up
+        root_of = roots.tolist()
         tree_tokens: dict[int, list[int]] = defaultdict(list)  # root -> its tokens, in order
-        for i in range(n):
-            tree_tokens[root_of[i]].append(i)
+        if any(not tests for tests in self.node_tests.values()):
+            for i in range(n):
+                tree_tokens[root_of[i]].append(i)
         maps: dict = defaultdict(lambda: defaultdict(list))
         first: dict[int, int] = {}  # root -> its first token that is a candidate of some node
         for node_key, tests in self.node_tests.items():
@@ -124,16 +142,7 @@ class IndexedDependencyMatcher(DependencyMatcher):
                     if tokens[0] < first.get(root, n):
                         first[root] = tokens[0]
                 continue
-            candidates: set[int] | None = None
-            for attr, op, values in tests:
-                by_value = index[attr]
-                found = {i for v in values for i in by_value.get(v, ())}
-                if op == "NOT_IN":
-                    found = set(range(n)) - found
-                candidates = found if candidates is None else candidates & found
-                if not candidates:
-                    break
-            for i in sorted(candidates):
+            for i in candidates_of[node_key]:  # in order
                 root = root_of[i]
                 maps[root][node_key].append(i)
                 if i < first.get(root, n):
