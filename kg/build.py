@@ -362,11 +362,13 @@ class ArticleChecks:
 
     A graph of at most ``max_triples`` triples (or any graph, with None) is validated
     whole, from ``graph.ttl``. A larger one is validated article graph by article graph
-    (each holds the triples about its own nodes and entities): the verdict on an
-    article graph is kept in the build cache under the article's signature, so a
-    re-build validates only what it has not validated before, new and changed articles
-    first, then as many others as the budget allows; the report says how many article
-    graphs were checked, of how many, and how many verdicts came from earlier builds.
+    (each holds the triples about its own nodes and entities): a build validates the
+    article graphs it writes (new articles, and those whose resolution changed), in
+    input order, as many as the budget allows, and keeps each verdict in the build
+    cache under the article's signature; verdicts of earlier builds on unchanged
+    article graphs are reused. A re-build with a few new articles thus validates just
+    those. The report says how many article graphs are checked, of how many, and how
+    many verdicts came from earlier builds.
     """
 
     def __init__(self, cache, max_triples: int | None):
@@ -374,8 +376,8 @@ class ArticleChecks:
         self.max_triples = max_triples
         self.total = 0
         self.known: dict[str, list] = {}  # graph -> violations (dicts) from earlier builds
-        self.todo: dict[bool, list] = {True: [], False: []}  # new?, [(key, sig, graph, trig, triples)]
-        self.size = {True: 0, False: 0}
+        self.first: list = []  # [(key, sig, graph, trig, triples)]: to validate, within the budget
+        self.size = 0
 
     def see(self, key: str | None, sig: str, graph: str, rdf, new: bool) -> None:
         """Take note of one article graph (``new``: written by this build)."""
@@ -387,10 +389,10 @@ class ArticleChecks:
             if found is not None:
                 self.known[graph] = found
                 return
-        if self.size[new] < self.max_triples:
-            triples = rdf.local + len(rdf.shared)
-            self.todo[new].append((key, sig, graph, rdf.trig, triples))
-            self.size[new] += triples
+        triples = rdf.local + len(rdf.shared)
+        if new and (not self.first or self.size + triples <= self.max_triples):
+            self.first.append((key, sig, graph, rdf.trig, triples))
+            self.size += triples
 
     def report(self, merged: Path, triples: int) -> dict | None:
         """The validation report of the build (``merged``: its graph.ttl)."""
@@ -399,12 +401,8 @@ class ArticleChecks:
         from kg.output import prefix_lines
         from kg.validate import ValidationResult, Violation, sorted_violations, validate_article_graphs
 
-        picked, budget = [], self.max_triples
-        for item in self.todo[True] + self.todo[False]:  # new first
-            if picked and item[4] > budget:
-                break
-            picked.append(item)
-            budget -= item[4]
+        picked = self.first
+        validated = sum(item[4] for item in picked)
         found = validate_article_graphs({graph: trig for _, _, graph, trig, _ in picked}, prefix_lines())
         for key, sig, graph, _, _ in picked:
             if key is not None and self.cache is not None:
@@ -418,12 +416,12 @@ class ArticleChecks:
         report["complete"] = checked == self.total
         report["sample"] = {
             "article_graphs": checked, "of_article_graphs": self.total, "validated_now": len(picked),
-            "from_earlier_builds": len(self.known), "triples_validated_now": self.max_triples - budget,
+            "from_earlier_builds": len(self.known), "triples_validated_now": validated,
             "note": f"the graph has {triples:,} triples, more than the validation budget "
-                    f"({self.max_triples:,}): it is validated article graph by article graph, new and changed "
-                    f"ones first; {checked:,} of {self.total:,} article graphs are checked ({len(picked):,} now, "
-                    f"{len(self.known):,} by earlier builds of the same articles). Each re-build checks more; "
-                    f"for a full check now, run `kg validate --per-graph` on graph.trig or raise "
+                    f"({self.max_triples:,}): it is validated article graph by article graph, those this "
+                    f"build wrote first; {checked:,} of {self.total:,} article graphs are checked "
+                    f"({len(picked):,} now, {len(self.known):,} by earlier builds of the same articles). "
+                    f"For a full check, run `kg validate --per-graph` on graph.trig or raise "
                     f"--validate-max-triples"}
         return _trimmed(report)
 

@@ -129,15 +129,20 @@ def test_validation_above_the_budget_goes_article_by_article_and_remembers(tmp_p
     assert 1 <= first["article_graphs"] == first["validated_now"] < first["of_article_graphs"] == report["articles"]
     assert first["from_earlier_builds"] == 0 and 0 < first["triples_validated_now"]
     assert "validation budget" in first["note"]
-    # a re-build keeps the verdicts (same articles, same resolution) and checks others
+    # a re-build keeps the verdicts (same articles, same resolution) and validates nothing again
     second = build([], out, opts).validation["sample"]
-    assert second["from_earlier_builds"] == first["validated_now"]
-    assert second["article_graphs"] > first["article_graphs"]
-    for _ in range(report["articles"]):
-        v = build([], out, opts).validation
-        if v["complete"]:
-            break
-    assert v["complete"] is True and v["sample"]["article_graphs"] == report["articles"]
+    assert second["from_earlier_builds"] == first["validated_now"] and second["validated_now"] == 0
+    assert second["article_graphs"] == first["article_graphs"]
+    # a new article is validated by the re-build that adds it
+    extra = tmp_path / "new.txt"
+    extra.write_text("Gunmen attacked a bus near Turbat on Tuesday, killing four passengers, police said.\n")
+    from kg.ingest import sample_corpus
+
+    third = build([sample_corpus(), extra], out, opts).validation["sample"]
+    assert third["validated_now"] == 1 and third["from_earlier_builds"] == first["validated_now"]
+    assert third["of_article_graphs"] == report["articles"] + 1
+    # no budget: the whole graph at once
+    assert build([], tmp_path / "whole", BuildOptions(html=False, validate_max_triples=None)).validation["complete"]
     # without a cache nothing is remembered
     plain = build([], tmp_path / "plain", BuildOptions(cache=False, html=False, validate_max_triples=400))
     assert plain.validation["sample"]["from_earlier_builds"] == 0
