@@ -212,7 +212,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
             checks = ArticleChecks(cache, options.validate_max_triples) if options.validate else None
             t_loop = time.perf_counter()
             stream = extract_stream(articles, spec, jobs=options.jobs, batch=options.batch_size,
-                                    known=cache.lookup if cache is not None else None)
+                                    known=cache.lookup if cache is not None else None,
+                                    prewarm=options.jobs > 1 and cache is not None and len(cache) > 0)
             salt = rdf_fingerprint()
             reused = 0  # articles whose RDF came from the cache as it was
             for item, parsed, stats in stream:

@@ -159,7 +159,7 @@ def segments(articles: Iterable[Article], known: Callable[[Article], object | No
 
 def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 1,
                    known: Callable[[Article], object | None] | None = None,
-                   batch: int = 32, executor=None, few: int | None = None
+                   batch: int = 32, executor=None, few: int | None = None, prewarm: bool = False
                    ) -> Iterator[tuple[object, bool, Extracted | None]]:
     """``(facts or known value, parsed, stats)`` for every article, in input order.
 
@@ -173,7 +173,10 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
     With ``jobs > 1``, worker processes are started only when there is enough to parse:
     as long as at most ``few`` articles (default ``2 * batch``) have needed parsing,
     looking a few segments ahead, they are parsed in this process (a re-build with a
-    handful of new articles does not pay for starting ``jobs`` pipelines).
+    handful of new articles does not pay for starting ``jobs`` pipelines). With
+    ``prewarm`` (a re-build, whose first articles are probably known), one worker
+    starts loading the pipeline at once, in parallel with the reading of the cache, and
+    takes those few articles instead; it is stopped unused if nothing needs parsing.
     """
     known = known or (lambda a: None)
     if executor is None and jobs <= 1:
@@ -186,7 +189,14 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
     limit = 2 * max(1, jobs) + 1
     few = 2 * batch if few is None else few
     local = 0  # articles parsed in this process (a re-build with few new articles)
+    submitted = 0
     segs = _Lookahead(segments(articles, known, batch))
+    if prewarm and executor is None:
+        # a re-build: one worker loads the pipeline while the cache is read, in case
+        # a few articles need parsing (it is stopped if none does)
+        own = executor = _pool(spec, jobs)
+        with _sigint_blocked():
+            executor.submit(_ready)
     try:
         for seg in segs:
             if seg.todo and executor is None:
@@ -196,14 +206,10 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
                     local += len(seg.todo)
                     window.append((seg, _Done(extract_batch(spec, seg.todo))))
                     continue
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                own = executor = ProcessPoolExecutor(
-                    max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init_worker, initargs=(spec,))
+                own = executor = _pool(spec, jobs)
             with _sigint_blocked(own is not None):  # submit may start a worker process
                 fut = executor.submit(extract_batch, spec, seg.todo) if seg.todo else _Done(None)
+            submitted += bool(seg.todo)
             window.append((seg, fut))
             while len(window) >= limit:
                 s, f = window.popleft()
@@ -216,7 +222,23 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
             for _, f in window:
                 if hasattr(f, "cancel"):
                     f.cancel()
+            if not submitted:  # only warming up: do not wait for its pipeline to load
+                for proc in list((getattr(own, "_processes", None) or {}).values()):
+                    proc.terminate()
             own.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(spec: PipelineSpec, jobs: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(spec,))
+
+
+def _ready() -> bool:
+    """A task that returns once its worker has loaded the pipeline (its initializer)."""
+    return True
 
 
 class _Lookahead:

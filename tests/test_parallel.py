@@ -186,6 +186,22 @@ def test_views_job_reports_a_failure_of_its_process(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # its notes are cleaned up
 
 
+def test_a_rebuild_warms_one_worker_and_stops_it_when_nothing_needs_parsing(tmp_path, monkeypatch):
+    import kg.engine
+
+    out = tmp_path / "out"
+    build([], out, BuildOptions(validate=False, html=False))
+    monkeypatch.setattr(kg.engine, "_LOADED", {})  # no pipeline in this process
+    again = build([], out, BuildOptions(jobs=2, validate=False, html=False))
+    assert again.parsed == 0 and not kg.engine._LOADED
+    (tmp_path / "new.txt").write_text("Gunmen attacked a bus near Turbat on Tuesday, killing four passengers.\n")
+    from kg.ingest import sample_corpus
+
+    third = build([sample_corpus(), tmp_path / "new.txt"], out, BuildOptions(jobs=2, validate=False, html=False))
+    assert third.parsed == 1 and third.cache["reused"] == again.articles
+    assert not kg.engine._LOADED  # parsed by the warmed worker, not here
+
+
 def test_a_few_articles_to_parse_start_no_worker_processes(monkeypatch, tmp_path):
     import concurrent.futures
 
@@ -200,8 +216,9 @@ def test_a_few_articles_to_parse_start_no_worker_processes(monkeypatch, tmp_path
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
     (tmp_path / "new.txt").write_text("Gunmen attacked a bus near Turbat on Tuesday, killing four passengers.\n")
-    again = build([sample_corpus(), tmp_path / "new.txt"], out, BuildOptions(jobs=2, validate=False, html=False))
-    assert again.parsed == 1 and again.articles == first.articles + 1
+    again = build([sample_corpus(), tmp_path / "new.txt"], out,
+                  BuildOptions(jobs=2, validate=False, html=False, cache=False))
+    assert again.parsed == again.articles == first.articles + 1
     # many articles to parse do start them
     with pytest.raises(AssertionError, match="worker processes were started"):
         build([], tmp_path / "other", BuildOptions(jobs=2, batch_size=1, cache=False, validate=False, html=False))
