@@ -225,9 +225,12 @@ def _summary(result) -> None:
     table.add_row("time", f"{sum(result.timings.values()):.1f} s")
     out.print(table)
     out.print("outputs: " + ", ".join(str(result.out_dir / f) for f in result.outputs), soft_wrap=True, highlight=False)
+    unwritten: dict[str, list[str]] = {}
     for name, info in sorted(result.bounded.items()):
         if info.get("written") is False:
-            out.print(f"not written: {name}: {info['note']}", soft_wrap=True, highlight=False, markup=False)
+            unwritten.setdefault(info["note"], []).append(name)
+    for note, names in unwritten.items():
+        out.print(f"not written: {', '.join(names)}: {note}", soft_wrap=True, highlight=False, markup=False)
 
 
 # --- analytics commands ---

@@ -31,3 +31,35 @@ def test_term_nt_rejects_non_terms():
 
     with pytest.raises(TypeError):
         term_nt(42)
+
+
+def test_merged_turtle_is_the_union_of_the_article_graphs_each_triple_once(sample_build):
+    import pyoxigraph as ox
+
+    out, result = sample_build
+    quads = list(ox.parse(path=str(out / "graph.trig"), format=ox.RdfFormat.TRIG))
+    triples = list(ox.parse(path=str(out / "graph.ttl"), format=ox.RdfFormat.TURTLE))
+    assert {str(q.triple) for q in quads} == {str(t) for t in triples}
+    assert len(triples) == len(set(triples)) == result.triples  # written once, counted right
+    graphs = {q.graph_name.value for q in quads}
+    assert len(graphs) == result.articles + 1  # one per article and the ontology graph
+
+
+def test_article_rdf_splits_own_and_entity_triples(nlp, gaz, rules):
+    import pyoxigraph as ox
+
+    from kg.extract import extract_facts
+    from kg.ingest import parse_text_article
+    from kg.output import article_rdf, prefix_lines
+    from kg.resolve import Resolver
+
+    art = parse_text_article("The BLA claimed an attack on a checkpoint in Quetta on Monday.", "t#1")
+    facts = Resolver().resolve(extract_facts(nlp(art.document), art, gaz, rules))
+    rdf, nquads = article_rdf(facts, nquads=True)
+    whole = {str(q.triple) for q in ox.parse(nquads.encode(), format=ox.RdfFormat.N_QUADS)}
+    own = {str(t) for t in ox.parse((prefix_lines() + rdf.ttl).encode(), format=ox.RdfFormat.TURTLE)}
+    shared = {line[:-3] for line in rdf.shared}  # N-Triples lines without " .\n"
+    assert own | shared == whole and not own & shared and rdf.local == len(own)
+    assert all(line.startswith("<https://w3id.org/kg-news/id/entity/") for line in rdf.shared)
+    assert any("/id/article/" in t.split(" ")[0] for t in own)
+    assert "https://w3id.org/kg-news/ontology#Attack" in rdf.used
