@@ -72,6 +72,27 @@ def clean_name(text: str) -> str:
     return text.strip(" \t\n,;:\"'“”‘’()[]")
 
 
+_INSTITUTIONS: dict[int, tuple] = {}
+
+
+def _institution_index(lex: dict) -> tuple[dict, dict]:
+    """The lexicon's regional and national institution entries by head word (regional:
+    word -> entries; national: word -> (position, entry)), built once per lexicon."""
+    found = _INSTITUTIONS.get(id(lex))
+    if found is None or found[0] is not lex:
+        regional: dict[str, list] = {}
+        for item in lex.get("regional_institutions", []):
+            item = {**item, "_modifiers": set(item["modifiers"])}
+            for head in dict.fromkeys(item["heads"]):
+                regional.setdefault(head, []).append(item)
+        national: dict[str, list] = {}
+        for n, item in enumerate(lex.get("institutions", [])):
+            for head in dict.fromkeys(item["heads"]):
+                national.setdefault(head, []).append((n, item))
+        found = _INSTITUTIONS[id(lex)] = (lex, regional, national)
+    return found[1], found[2]
+
+
 class DocContext:
     """The entity layer of one parsed article, and helpers the rules share."""
 
@@ -415,30 +436,33 @@ class DocContext:
         mods = {c.lower_ for c in tok.children if c.dep_ in ("amod", "compound")}
         if tok.i > 0:
             mods.add(self.doc[tok.i - 1].lower_)  # "the provincial government spokesperson"
-        for item in lex.get("regional_institutions", []):
-            if low in item["heads"] and mods & set(item["modifiers"]) and self.home_region:
+        regional, national = _institution_index(lex)
+        for item in regional.get(low, ()):
+            if mods & item["_modifiers"] and self.home_region:
                 region = self.facts.entities[self.home_region]
                 label = item["template"].format(region=region.label)
                 return self._institution_entity(tok, label, item["class"], item["id"])
-        for item in lex.get("institutions", []):
-            heads = set(item["heads"])
-            if phrase in heads or low in heads or (lemma in heads and low not in ("official",)):
-                country = self._country_modifier(tok)
-                if country is None and (tok.tag_ == "NNS" and low in ("troops", "soldiers", "forces", "personnel", "officers")):
-                    return None  # unqualified plural: whose troops is not said
+        # the entries whose heads hold the phrase, the word or (but for "official") its lemma, in order
+        found = {n: item for n, item in (*national.get(phrase, ()), *national.get(low, ()),
+                                         *(national.get(lemma, ()) if low not in ("official",) else ()))}
+        for n in sorted(found):
+            item = found[n]
+            country = self._country_modifier(tok)
+            if country is None and (tok.tag_ == "NNS" and low in ("troops", "soldiers", "forces", "personnel", "officers")):
+                return None  # unqualified plural: whose troops is not said
+            if country is None:
+                if any(c.dep_ in ("poss", "amod", "compound") and c.pos_ in ("PROPN",) for c in tok.children):
+                    return None  # qualified by something else ("the Houthi government")
+                if self.home_country is None:
+                    return None
+                if any(c.lower_ in ("foreign", "international", "western", "other") for c in tok.children):
+                    return None
+                country = self.gaz.entries.get(self.home_country[2:]) if self.home_country.startswith("g:") else None
                 if country is None:
-                    if any(c.dep_ in ("poss", "amod", "compound") and c.pos_ in ("PROPN",) for c in tok.children):
-                        return None  # qualified by something else ("the Houthi government")
-                    if self.home_country is None:
-                        return None
-                    if any(c.lower_ in ("foreign", "international", "western", "other") for c in tok.children):
-                        return None
-                    country = self.gaz.entries.get(self.home_country[2:]) if self.home_country.startswith("g:") else None
-                    if country is None:
-                        return None
-                demonym = country.demonyms[0] if country.demonyms else country.name
-                label = item["template"].format(country=country.name, demonym=demonym)
-                return self._institution_entity(tok, label, item["class"], item["id"])
+                    return None
+            demonym = country.demonyms[0] if country.demonyms else country.name
+            label = item["template"].format(country=country.name, demonym=demonym)
+            return self._institution_entity(tok, label, item["class"], item["id"])
         return None
 
     def _institution_entity(self, tok: Token, label: str, cls: str, rule: str) -> str:

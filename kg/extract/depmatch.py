@@ -62,6 +62,7 @@ class IndexedDependencyMatcher(DependencyMatcher):
     def __init__(self, vocab, *, validate: bool = False):
         super().__init__(vocab, validate=validate)
         self.node_tests: dict[int, list] = {}  # matcher key of a node -> its tests
+        self.pattern_nodes: list[list[int]] = []  # the node keys of each pattern
         self._ids: dict = {}
         self.indexed = True
 
@@ -70,11 +71,14 @@ class IndexedDependencyMatcher(DependencyMatcher):
         offset = len(self._patterns.get(norm, ()))
         super().add(key, patterns, on_match=on_match)
         for i, pattern in enumerate(patterns, start=offset):
+            nodes = []
             for j, node in enumerate(pattern):
                 tests = _node_test(node.get("RIGHT_ATTRS", {}))
                 if tests is None:
                     self.indexed = False
-                self.node_tests[self._get_matcher_key(norm, i, j)] = tests
+                nodes.append(self._get_matcher_key(norm, i, j))
+                self.node_tests[nodes[-1]] = tests
+            self.pattern_nodes.append(nodes)
 
     def remove(self, key) -> None:  # pragma: no cover - not used by kg
         super().remove(key)
@@ -101,7 +105,7 @@ class IndexedDependencyMatcher(DependencyMatcher):
             np.zeros((0, len(needed) + 1), dtype=np.uint64)
         column = {attr: array[:, k] for k, attr in enumerate(needed)}
         masks: dict = {}  # (attr, values) -> tokens with one of the values
-        candidates_of: dict[int, list[int]] = {}
+        candidates: dict[int, np.ndarray] = {}  # node key -> tokens that satisfy its tests
         for node_key, tests in self.node_tests.items():
             mask = None
             for attr, op, values in tests:
@@ -118,7 +122,7 @@ class IndexedDependencyMatcher(DependencyMatcher):
                 if op == "NOT_IN":
                     found = ~found
                 mask = found if mask is None else mask & found
-            candidates_of[node_key] = list(range(n)) if mask is None else np.flatnonzero(mask).tolist()
+            candidates[node_key] = np.arange(n) if mask is None else np.flatnonzero(mask)
         # the root of each token's tree, as spaCy computes it (the last ancestor):
         # follow the heads until nothing moves (as many steps as the deepest tree)
         heads = np.arange(n, dtype=np.int64) + array[:, -1].view(np.int64)
@@ -128,26 +132,30 @@ class IndexedDependencyMatcher(DependencyMatcher):
             if np.array_equal(up, roots):
                 break
             roots = up
-        root_of = roots.tolist()
-        tree_tokens: dict[int, list[int]] = defaultdict(list)  # root -> its tokens, in order
-        if any(not tests for tests in self.node_tests.values()):
-            for i in range(n):
-                tree_tokens[root_of[i]].append(i)
+        # a pattern can only match in a tree holding a candidate for each of its nodes:
+        # its nodes' candidates elsewhere are left out (spaCy would try and drop them)
         maps: dict = defaultdict(lambda: defaultdict(list))
-        first: dict[int, int] = {}  # root -> its first token that is a candidate of some node
-        for node_key, tests in self.node_tests.items():
-            if not tests:  # any token: every tree holds all its tokens (lists shared, only read)
-                for root, tokens in tree_tokens.items():
-                    maps[root][node_key] = tokens
-                    if tokens[0] < first.get(root, n):
-                        first[root] = tokens[0]
+        first: dict[int, int] = {}  # root -> its first candidate kept
+        for nodes in self.pattern_nodes:
+            trees = None
+            for node_key in nodes:
+                found = set(roots[candidates[node_key]].tolist())
+                trees = found if trees is None else trees & found
+                if not trees:
+                    break
+            if not trees:
                 continue
-            for i in candidates_of[node_key]:  # in order
-                root = root_of[i]
-                maps[root][node_key].append(i)
-                if i < first.get(root, n):
-                    first[root] = i
-        # trees in the order spaCy's token matcher would meet them (by first candidate)
+            allowed = np.zeros(n, dtype=bool)
+            allowed[list(trees)] = True
+            for node_key in nodes:
+                cand = candidates[node_key]
+                for i in cand[allowed[roots[cand]]].tolist():  # in order
+                    root = int(roots[i])
+                    maps[root][node_key].append(i)
+                    if i < first.get(root, n):
+                        first[root] = i
+        # trees in document order (spaCy's token matcher meets them by first candidate;
+        # a tree is a sentence, so any of its tokens gives the same order)
         ordered = defaultdict(lambda: defaultdict(list))
         for root in sorted(maps, key=first.__getitem__):
             ordered[root] = maps[root]
