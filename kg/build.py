@@ -316,9 +316,8 @@ def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer
     """Write the output files and report.json in ``tmp`` (the staging folder), and the
     store when ``options.store_dir`` is set."""
     t = time.perf_counter()
-    # in a parallel build, the views are written in another process during validation
-    background = options.jobs > 1 and checks is not None
-    store = writer.finish(html=options.html, dataset=options.store_dir is not None, background=background)
+    # views of a large graph are written in a process of their own while the build validates
+    store = writer.finish(html=options.html, dataset=options.store_dir is not None, background=checks is not None)
     result.triples = writer.triples
     result.entities_by_class = writer.entities_by_class()
     timer.add("outputs", time.perf_counter() - t)

@@ -38,6 +38,8 @@ ENTITY_NS = ID_NS + "entity/"
 LOCAL_NS = tuple(ID_NS + k for k in ("article/", "event/", "statement/", "claim/", "report/", "graph/"))
 _RDF_TYPE = f"<{RDF.type}>"
 RDF_TYPE = ox.NamedNode(str(RDF.type))
+# above this, the views take seconds: worth a process of their own (about 1 s to start)
+BACKGROUND_MIN_TRIPLES = 50_000
 
 
 @dataclass(frozen=True)
@@ -151,13 +153,14 @@ class GraphWriter:
 
     def finish(self, html: bool = True, dataset: bool = False, background: bool = False) -> ox.Store | None:
         """Close the graph files and write graph.graphml and graph.html (below
-        ``views_max_triples``), in another process with ``background`` (then call
-        :meth:`wait` before using them). With ``dataset``, return the dataset
-        (graph.trig loaded into an Oxigraph store), else None."""
+        ``views_max_triples``); with ``background``, for a graph of more than
+        ``BACKGROUND_MIN_TRIPLES`` triples, in another process (then call :meth:`wait`
+        before using them). With ``dataset``, return the dataset (graph.trig loaded into
+        an Oxigraph store), else None."""
         self.close_graphs()
         self._job = None
         if self.views_max_triples is None or self.triples <= self.views_max_triples:
-            if background:
+            if background and self.triples > BACKGROUND_MIN_TRIPLES:
                 self._job = ViewsJob(self.folder, html, self.html_max_nodes)
             else:
                 self.bounded.update(write_views(self.folder, html, self.html_max_nodes))

@@ -222,3 +222,15 @@ def test_a_few_articles_to_parse_start_no_worker_processes(monkeypatch, tmp_path
     # many articles to parse do start them
     with pytest.raises(AssertionError, match="worker processes were started"):
         build([], tmp_path / "other", BuildOptions(jobs=2, batch_size=1, cache=False, validate=False, html=False))
+
+
+def test_views_written_in_the_background_are_the_same(tmp_path, monkeypatch):
+    import kg.output
+
+    fg = build([], tmp_path / "fg", BuildOptions(cache=False))
+    monkeypatch.setattr(kg.output, "BACKGROUND_MIN_TRIPLES", 0)
+    bg = build([], tmp_path / "bg", BuildOptions(cache=False))
+    for name in ("graph.graphml", "graph.html"):
+        assert (tmp_path / "fg" / name).read_bytes() == (tmp_path / "bg" / name).read_bytes(), name
+    assert bg.bounded == fg.bounded and bg.validation["conforms"]
+    assert sorted(p.name for p in (tmp_path / "bg").iterdir()) == sorted(p.name for p in (tmp_path / "fg").iterdir())
