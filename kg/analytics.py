@@ -100,7 +100,7 @@ def open_store(source) -> ox.Store:
     source : pyoxigraph.Store, str, os.PathLike, rdflib.Graph or rdflib.Dataset
         A store is returned as it is; a path is opened with
         :func:`kg.store.load_graph` (``.trig``, ``.nq``, ``.ttl``... or an Oxigraph store
-        folder); an rdflib graph or dataset is copied into a new in-memory store
+        folder; a dataset file's graphs are merged into one); an rdflib graph or dataset is copied into a new in-memory store
         (named graphs stay named).
 
     Returns
@@ -127,7 +127,7 @@ def open_store(source) -> ox.Store:
     if isinstance(source, (str, os.PathLike)):
         from kg.store import load_graph
 
-        return load_graph(Path(source))
+        return load_graph(Path(source), merged=True)  # read as their union anyway
     try:
         import rdflib
     except ImportError:  # pragma: no cover - rdflib is a dependency

@@ -459,7 +459,7 @@ def view(
         elif not (graph / "CURRENT").exists():  # opening any folder as a store would create one there
             fail(f"{graph}: neither a kg build output (no graph.trig) nor an Oxigraph store")
     try:
-        store = load_graph(source)
+        store = load_graph(source, merged=True)
     except GraphError as e:
         fail(str(e))
     options = ViewFilter(focus=focus, hops=hops, types=_split_list(types), relations=_split_list(relations),

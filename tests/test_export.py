@@ -237,3 +237,19 @@ def test_cli_stats_on_sample(sample_trig):
     res = runner.invoke(app, ["stats", str(sample_trig), "--view", "full", "--top", "2"])
     assert res.exit_code == 0, res.output
     assert "PageRank" in res.output
+
+
+def test_dataset_files_are_read_merged_for_analytics_but_exported_with_their_graphs(sample_build, tmp_path):
+    import pyoxigraph as ox
+
+    from kg.analytics import open_store
+    from kg.export import export
+    from kg.store import load_graph
+
+    out, result = sample_build
+    merged = open_store(out / "graph.trig")
+    assert not list(merged.named_graphs()) and len(merged) == result.triples
+    assert len(load_graph(out / "graph.trig")) > result.triples  # a dataset: entities in several graphs
+    export(out / "graph.trig", tmp_path / "copy.trig")
+    names = {q.graph_name for q in ox.parse(path=str(tmp_path / "copy.trig"), format=ox.RdfFormat.TRIG)}
+    assert len(names) == result.articles + 1
