@@ -63,8 +63,6 @@ def force_layout(n: int, edges: np.ndarray, seed: int = 7, iterations: int = 60,
     >>> bool(np.linalg.norm(pos[0] - pos[1]) < np.linalg.norm(pos[0] - pos[2]))
     True
     """
-    from scipy.spatial import cKDTree
-
     rng = np.random.default_rng(seed)
     if n == 0:
         return np.zeros((0, 2))
@@ -83,6 +81,8 @@ def force_layout(n: int, edges: np.ndarray, seed: int = 7, iterations: int = 60,
             w = 1.0 / np.maximum(d2, 1e-4)
             fx, fy = (dx * w).sum(1), (dy * w).sum(1)
         else:
+            from scipy.spatial import cKDTree  # (an import of about a second: only when needed)
+
             pairs = cKDTree(pos).query_pairs(cutoff, output_type="ndarray")
             i, j = pairs[:, 0], pairs[:, 1]
             delta = pos[i] - pos[j]
