@@ -129,6 +129,7 @@ class GraphWriter:
         self.local = 0
         self.triples = 0
         self.articles = 0
+        self._job: ViewsJob | None = None
 
     def add(self, rdf: ArticleRDF) -> None:
         """Append one article."""
@@ -158,7 +159,6 @@ class GraphWriter:
         before using them). With ``dataset``, return the dataset (graph.trig loaded into
         an Oxigraph store), else None."""
         self.close_graphs()
-        self._job = None
         if self.views_max_triples is None or self.triples <= self.views_max_triples:
             if background and self.triples > BACKGROUND_MIN_TRIPLES:
                 self._job = ViewsJob(self.folder, html, self.html_max_nodes)
@@ -179,13 +179,13 @@ class GraphWriter:
 
     def wait(self) -> None:
         """Wait for the views written in the background (raises what made them fail)."""
-        if getattr(self, "_job", None) is not None:
+        if self._job is not None:
             job, self._job = self._job, None
             self.bounded.update(job.result())
 
     def cancel(self) -> None:
         """Stop the views being written in the background, if any."""
-        if getattr(self, "_job", None) is not None:
+        if self._job is not None:
             job, self._job = self._job, None
             job.cancel()
 
