@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import re
-import statistics
 import sys
 import tempfile
 import time

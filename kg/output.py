@@ -36,7 +36,7 @@ from kg.vocab import ID_NS, KG_NS
 ENTITY_NS = ID_NS + "entity/"
 # the nodes an article mints for itself: no other article's graph holds them
 LOCAL_NS = tuple(ID_NS + k for k in ("article/", "event/", "statement/", "claim/", "report/", "graph/"))
-_RDF_TYPE = f"<{RDF.type}>"
+_RDF_TYPE_NT = f"<{RDF.type}>"  # in N-Triples lines
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 # above this, the views take seconds: worth a process of their own (about 1 s to start)
 BACKGROUND_MIN_TRIPLES = 50_000
@@ -67,6 +67,12 @@ def _by_subject(terms) -> list:
     return sorted(terms, key=lambda t: t.subject.value)
 
 
+def _turtle_body(triples) -> str:
+    """``triples`` in Turtle, grouped by subject, without the prefix lines."""
+    triples = _by_subject(triples)
+    return _body(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)) if triples else ""
+
+
 def article_rdf(facts: ArticleFacts, nquads: bool = False) -> tuple[ArticleRDF, str | None]:
     """The :class:`ArticleRDF` of one resolved article, and (``nquads``) its named
     graph as N-Quads text."""
@@ -81,8 +87,8 @@ def article_rdf(facts: ArticleFacts, nquads: bool = False) -> tuple[ArticleRDF, 
             shared.append(f"{t} .\n")
     triples = _by_subject(triples)
     graph = graph_iri(facts.article.id)
-    trig = f"<{graph}> {{\n{_body(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))}}}\n"
-    ttl = _body(ox.serialize(_by_subject(local), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)) if local else ""
+    trig = f"<{graph}> {{\n{_turtle_body(triples)}}}\n"
+    ttl = _turtle_body(local)
     text = None
     if nquads:
         g = ox.NamedNode(str(graph))
@@ -105,8 +111,7 @@ def _turtle(lines: Iterable[str], graph: str | None = None) -> str:
     data = "".join(lines).encode("utf-8")
     if not data:
         return ""
-    triples = _by_subject(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-    body = _body(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+    body = _turtle_body(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
     return f"<{graph}> {{\n{body}}}\n" if graph else body
 
 
@@ -196,7 +201,7 @@ class GraphWriter:
         for line in self.shared:
             if line.startswith(prefix):
                 s, p, o = line.split(" ", 2)
-                if p == _RDF_TYPE and o.startswith(f"<{KG_NS}"):
+                if p == _RDF_TYPE_NT and o.startswith(f"<{KG_NS}"):
                     counts[o[len(KG_NS) + 1:o.index(">")]] += 1
         return counts
 
@@ -303,9 +308,4 @@ def html_view(g, max_nodes: int | None):
     return g.subgraph(keep).copy()
 
 
-def count_triples(store: ox.Store) -> int:
-    row = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
-    return int(row["n"].value)
-
-
-__all__ = ["ArticleRDF", "GraphWriter", "article_rdf", "count_triples", "html_view", "prefix_lines"]
+__all__ = ["ArticleRDF", "GraphWriter", "article_rdf", "html_view", "prefix_lines"]

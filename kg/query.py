@@ -596,9 +596,9 @@ class KnowledgeGraph:
 
 def merged_graph(store: ox.Store) -> ox.Store:
     """A store whose default graph is the set union of every graph of ``store``."""
-    merged = ox.Store()
-    merged.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
-    return merged
+    from kg.store import merged_store
+
+    return merged_store(store)
 
 
 def export_graph(store: ox.Store, path: Path, fmt: str | None = None) -> Path:

@@ -328,6 +328,3 @@ def term_nt(term) -> str:
 def nquad(s, p, o, g) -> str:
     return f"{term_nt(s)} {term_nt(p)} {term_nt(o)} {term_nt(g)} .\n"
 
-
-def ntriple(s, p, o) -> str:
-    return f"{term_nt(s)} {term_nt(p)} {term_nt(o)} .\n"

@@ -114,14 +114,20 @@ def load_graph(path: Path, merged: bool = False) -> ox.Store:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise GraphError(f"{path}: unknown RDF format {path.suffix!r} (use .trig, .nq, .ttl, .nt, .rdf, .jsonld)")
-    store = ox.Store()
     try:
         if merged and fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in ox.parse(path=str(path), format=fmt))
-        else:
-            store.bulk_load(path=str(path), format=fmt)
+            return merged_store(ox.parse(path=str(path), format=fmt))
+        store = ox.Store()
+        store.bulk_load(path=str(path), format=fmt)
     except (SyntaxError, ValueError, OSError) as e:
         raise GraphError(f"{path}: not valid {path.suffix[1:]} ({_first_line(e)})") from None
+    return store
+
+
+def merged_store(quads: Iterable[ox.Quad]) -> ox.Store:
+    """A store whose default graph holds the triples of ``quads``, each once."""
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
     return store
 
 
