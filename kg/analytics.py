@@ -146,7 +146,9 @@ def open_store(source) -> ox.Store:
 
 
 def _query(store: ox.Store, query: str):
-    return store.query(_PREFIX + query, use_default_graph_as_union=True)
+    from kg.store import query_options
+
+    return store.query(_PREFIX + query, **query_options(store))
 
 
 def _text(term) -> str | None:
@@ -223,7 +225,7 @@ def graph_to_networkx(source, view: str = "full") -> nx.Graph:
     Parameters
     ----------
     source : pyoxigraph.Store, path, rdflib.Graph or rdflib.Dataset
-        See :func:`open_store`. Named graphs are read as their union.
+        See :func:`open_store`. Named graphs are read as their merged graph.
     view : {"full", "entities", "bipartite"}
         ``full``: a ``MultiDiGraph`` of entities, events and every core relation
         between them (one edge per triple, keyed by the predicate's local name);
@@ -1041,10 +1043,10 @@ def sparql_rows(source, query: str) -> tuple[list[str], list[tuple]]:
     """Run a SPARQL SELECT query; column names and rows of Python values.
 
     IRIs become strings, numeric and boolean literals numbers and booleans, other
-    literals (dates included) their lexical form, unbound variables ``None``. Named
-    graphs are queried as their union (``GRAPH ?g`` still works); a triple stated in
-    several articles' graphs matches once per graph, so use ``DISTINCT`` or
-    ``COUNT(DISTINCT ...)`` where that matters.
+    literals (dates included) their lexical form, unbound variables ``None``. Patterns
+    outside ``GRAPH`` match the merged graph, where a triple that several articles
+    state is found once; ``GRAPH ?g { ... }`` matches the article graphs (a dataset
+    file given by path is loaded with both, see :func:`kg.store.load_graph`).
 
     Parameters
     ----------
@@ -1061,7 +1063,13 @@ def sparql_rows(source, query: str) -> tuple[list[str], list[tuple]]:
     >>> sparql_rows(store, "SELECT ?s ?n WHERE { ?s ?p ?n }")
     (['s', 'n'], [('http://x/a', 3)])
     """
-    result = _query(open_store(source), query)
+    if isinstance(source, (str, os.PathLike)):
+        from kg.store import load_graph
+
+        store = load_graph(Path(source))  # named graphs kept for GRAPH patterns
+    else:
+        store = open_store(source)
+    result = _query(store, query)
     if not isinstance(result, ox.QuerySolutions):
         raise ValueError("sparql_rows needs a SELECT query")
     columns = [v.value for v in result.variables]

@@ -317,7 +317,7 @@ def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer
     store when ``options.store_dir`` is set."""
     t = time.perf_counter()
     # views of a large graph are written in a process of their own while the build validates
-    store = writer.finish(html=options.html, dataset=options.store_dir is not None, background=checks is not None)
+    writer.finish(html=options.html, background=checks is not None)
     result.triples = writer.triples
     result.entities_by_class = writer.entities_by_class()
     timer.add("outputs", time.perf_counter() - t)
@@ -341,11 +341,10 @@ def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer
         from kg.store import write_build_store
 
         t = time.perf_counter()
-        write_build_store(options.store_dir, store, articles, resolver)
+        write_build_store(options.store_dir, tmp / "graph.trig", tmp / "graph.ttl", articles, resolver)
         timer.add("store", time.perf_counter() - t)
     result.outputs = [n for n in OUTPUT_FILES if n == "report.json" or (tmp / n).exists()]
     (tmp / "report.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
-    del store
 
 
 def _drop_unwritten(out_dir: Path, result: BuildResult) -> None:

@@ -546,9 +546,10 @@ def query_command(
 ) -> None:
     """Run a SPARQL query against a graph file or a kg store and print the result.
 
-    The default graph is the union of all graphs (every article's named graph and the
-    ontology), so plain triple patterns see everything; use DISTINCT to merge triples
-    that several articles state. Parameters are bound as RDF terms, never pasted as text.
+    The default graph is the merged graph (every triple of every article's named graph
+    and of the ontology, once), so plain triple patterns see everything; GRAPH ?g
+    patterns say which articles state a triple. Parameters are bound as RDF terms, never
+    pasted as text.
 
     Examples: kg query who-claimed --store kgstore -p actor=BLA;
     kg query events -g out/graph.trig -p place=Balochistan -p from=2026-01-01 -f csv;

@@ -161,11 +161,12 @@ def write_rdf(store: ox.Store, path: Path, fmt: str) -> None:
     True
     """
     from kg.rdf import PREFIXES
+    from kg.store import dataset_quads
 
     if fmt == "trig":
-        store.dump(str(path), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+        ox.serialize(dataset_quads(store), str(path), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
     elif fmt == "nq":
-        store.dump(str(path), format=ox.RdfFormat.N_QUADS)
+        ox.serialize(dataset_quads(store), str(path), format=ox.RdfFormat.N_QUADS)
     elif fmt == "ttl":
         merged = ox.Store()
         merged.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)

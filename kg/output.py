@@ -157,12 +157,11 @@ class GraphWriter:
         self._ttl.close()
         self.triples = self.local + len(self.shared | set(onto))
 
-    def finish(self, html: bool = True, dataset: bool = False, background: bool = False) -> ox.Store | None:
+    def finish(self, html: bool = True, background: bool = False) -> None:
         """Close the graph files and write graph.graphml and graph.html (below
         ``views_max_triples``); with ``background``, for a graph of more than
         ``BACKGROUND_MIN_TRIPLES`` triples, in another process (then call :meth:`wait`
-        before using them). With ``dataset``, return the dataset (graph.trig loaded into
-        an Oxigraph store), else None."""
+        before using them)."""
         self.close_graphs()
         if self.views_max_triples is None or self.triples <= self.views_max_triples:
             if background and self.triples > BACKGROUND_MIN_TRIPLES:
@@ -176,11 +175,6 @@ class GraphWriter:
                         f"({self.views_max_triples:,}): graph.graphml and graph.html were not written; "
                         f"make them with `kg export OUT/graph.trig -f graphml` and `kg view OUT/graph.trig`, "
                         f"or raise --views-max-triples"}
-        if not dataset:
-            return None
-        store = ox.Store()
-        store.bulk_load(path=str(self.folder / "graph.trig"), format=ox.RdfFormat.TRIG)
-        return store
 
     def wait(self) -> None:
         """Wait for the views written in the background (raises what made them fail)."""

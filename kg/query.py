@@ -1,9 +1,12 @@
 """SPARQL over a graph file or a kg store: saved queries, safe parameters, output formats.
 
-Queries run on a ``pyoxigraph.Store`` with the *union of all graphs* as the default
-graph (each article is a named graph, plus the ontology graph), so ``?s kg:claimed ?o``
-finds every claim without ``GRAPH``. A triple that several articles state is found once
-per article: use ``DISTINCT`` (the saved queries do).
+Queries run on a ``pyoxigraph.Store`` whose default graph is the *merged graph* of the
+dataset (each article is a named graph, plus the ontology graph; their triples, each
+once, are also in the default graph: see :mod:`kg.store`), so ``?s kg:claimed ?o``
+finds every claim without ``GRAPH``, once, and ``GRAPH ?g { ... }`` says which articles
+state a triple. A store whose default graph is empty (a plain Oxigraph store of named
+graphs) is queried as the union of its graphs, where a triple that several graphs
+state is found once per graph.
 
 Saved queries
 -------------
@@ -33,6 +36,9 @@ the user's text into the query. Parameter types:
     an IRI or prefixed name (``kg:claimed``, ``kg:Attack``).
 ``string``
     a plain literal (``xsd:string``).
+``keyword``
+    a plain literal, lower-cased: for the closed vocabularies of the graph (claim
+    statuses, casualty kinds), so that ``status=Denied`` finds ``"denied"``.
 ``date``
     ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (an ``xsd:date``, ``xsd:gYearMonth`` or
     ``xsd:gYear`` literal). The saved queries compare dates as periods: an event dated
@@ -41,6 +47,14 @@ the user's text into the query. Parameter types:
     numbers (``xsd:integer``, ``xsd:decimal``).
 ``limit``
     a positive integer, appended to the query as ``LIMIT n``.
+
+A line of the form ``#[place] ?event kg:locatedIn+ ?place .`` is a *parameter line*:
+a comment, unless every parameter it names (``#[a,b]`` for several) is given, when
+:func:`prepare` removes the marker. The query text stays valid and unrestricted by
+itself; the line lets a given parameter drive the evaluation from an index (Oxigraph
+evaluates a ``FILTER EXISTS`` for every candidate row, and a parameter only bound by the
+``VALUES`` row is joined late). Keep the ``FILTER`` too, so the text alone stays right
+when someone fills the ``VALUES`` row by hand.
 
 Ad-hoc queries (inline or ``.rq`` files without a header) take ``name=value``
 parameters as strings, ``name=<iri>`` as IRIs, or ``name:type=value`` with a type above;
@@ -63,9 +77,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.vocab import ID_NS, KG_NS
+from kg.store import query_options
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
-PARAM_TYPES = ("entity", "iri", "string", "date", "integer", "decimal", "limit")
+PARAM_TYPES = ("entity", "iri", "string", "keyword", "date", "integer", "decimal", "limit")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PREFIXES = {
     "kg": KG_NS, "kgid": ID_NS, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -83,6 +98,8 @@ GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ttl": ox.RdfFormat.TURTLE, "nt"
 FORMATS = ("table", *RESULT_FORMATS, *GRAPH_FORMATS)
 
 _SLOT = re.compile(r"VALUES\s*\(\s*((?:\?\w+\s*)+)\)\s*\{\s*\(\s*((?:UNDEF\s*)+)\)\s*\}", re.IGNORECASE)
+# "#[name] text" (or "#[a,b] text"): a line that is a comment unless the parameters are given
+_PARAM_LINE = re.compile(r"^(?P<indent>[ \t]*)#\[(?P<names>\w+(?:\s*,\s*\w+)*)\][ \t]?(?P<body>.*)$", re.MULTILINE)
 _HEADER = re.compile(r"^#\s*(name|description|param)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\w+)(?:\s+(?P<req>required|optional))?"
                     r"(?:\s+default=(?P<default>\S+))?\s*(?:--\s*(?P<desc>.*))?$")
@@ -157,6 +174,13 @@ def parse_query_file(text: str, path: Path | None = None) -> SavedQuery:
             if p["type"] not in PARAM_TYPES:
                 raise QueryError(f"{where}: unknown type {p['type']!r} (use {', '.join(PARAM_TYPES)})")
             params.append(Param(p["name"], p["type"], p["req"] == "required", p["default"], (p["desc"] or "").strip()))
+    slot = _SLOT.search(text)
+    slot_vars = {v[1:] for v in slot.group(1).split()} if slot else set()
+    for m in _PARAM_LINE.finditer(text):
+        for n in (n.strip() for n in m["names"].split(",")):
+            if n not in slot_vars:
+                raise QueryError(f"{path or 'query'}: line {m.group(0).strip()[:40]!r}: {n!r} is not a variable "
+                                 f"of the query's VALUES row")
     return SavedQuery(name=name, description=description, params=tuple(params), text=text, path=path)
 
 
@@ -234,7 +258,7 @@ def resolve_entity(store: ox.Store, text: str) -> ox.NamedNode:
       OPTIONAL {{ ?e rdfs:label ?label }}
     }} GROUP BY ?e ORDER BY ?r ?e"""
     rows = [(r["e"], int(r["r"].value), r["name"].value if r["name"] else "") for r in
-            store.query(q, use_default_graph_as_union=True) if isinstance(r["e"], ox.NamedNode)]
+            store.query(q, **query_options(store)) if isinstance(r["e"], ox.NamedNode)]
     if not rows:
         raise QueryError(f"no entity labelled {text!r} (give a label or alias as in the graph, or an IRI)")
     best = [r for r in rows if r[1] == rows[0][1]]
@@ -262,6 +286,8 @@ def parse_value(store: ox.Store | None, ptype: str, raw: str, name: str = "") ->
             raise QueryError(f"{label}{e}") from None
     if ptype == "string":
         return ox.Literal(raw)
+    if ptype == "keyword":
+        return ox.Literal(raw.lower())
     if ptype == "date":
         if not _DATE.match(raw):
             raise QueryError(f"{label}{raw!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
@@ -377,18 +403,29 @@ def prepare(store: ox.Store | None, query: str | SavedQuery, params: Mapping[str
     if slot and in_slot:
         row = " ".join(str(in_slot[v[1:]]) if v[1:] in in_slot else "UNDEF" for v in slot_vars)
         text = text[:slot.start()] + f"VALUES ({' '.join(slot_vars)}) {{ ({row}) }}" + text[slot.end():]
+        text = _PARAM_LINE.sub(lambda m: _param_line(m, in_slot), text)
     substitutions = {ox.Variable(k): v for k, v in values.items() if k not in in_slot}
     if limit is not None:
         text = re.sub(r"\bLIMIT\s+\d+\s*$", "", text.rstrip(), flags=re.IGNORECASE) + f"\nLIMIT {int(limit)}\n"
     return Prepared(text=text, substitutions=substitutions)
 
 
+def _param_line(m: re.Match, given: Mapping[str, Any]) -> str:
+    """A parameter line made active (its ``#[...]`` marker removed) when all its
+    parameters are given, else left as the comment it is."""
+    names = [n.strip() for n in m["names"].split(",")]
+    return m["indent"] + m["body"] if all(n in given for n in names) else m.group(0)
+
+
 # ----------------------------------------------------------------------------- running
-def run_query(store: ox.Store, text: str, *, substitutions: dict | None = None, union: bool = True,
+def run_query(store: ox.Store, text: str, *, substitutions: dict | None = None, union: bool | None = None,
               default_graph: list | None = None, named_graphs: list | None = None):
     """Run a SPARQL query; a ``bool`` (ASK), ``QuerySolutions`` (SELECT) or ``QueryTriples``.
 
-    The default graph is the union of all graphs unless ``default_graph`` is given.
+    The default graph is ``default_graph`` when given; else, with ``union`` true, the
+    union of all graphs; else (``union`` None, the default) the store's default graph
+    when it holds triples (a kg dataset keeps its merged graph there) and the union of
+    all graphs when it is empty (see :func:`kg.store.query_options`).
     Syntax errors and bad substitutions raise :class:`QueryError`.
 
     >>> s = ox.Store(); s.add(ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/b"),
@@ -403,6 +440,8 @@ def run_query(store: ox.Store, text: str, *, substitutions: dict | None = None, 
         kwargs["default_graph"] = default_graph
     elif union:
         kwargs["use_default_graph_as_union"] = True
+    elif union is None:
+        kwargs.update(query_options(store))
     if named_graphs is not None:
         kwargs["named_graphs"] = named_graphs
     try:
@@ -606,9 +645,11 @@ def export_graph(store: ox.Store, path: Path, fmt: str | None = None) -> Path:
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("trig", "nq", "nquads"):
+        from kg.store import dataset_quads
+
         rdf_format = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
         kwargs = {"prefixes": PREFIXES} if fmt == "trig" else {}
-        write_bytes(path, store.dump(format=rdf_format, **kwargs))
+        write_bytes(path, ox.serialize(dataset_quads(store), format=rdf_format, **kwargs))
     elif fmt in ("ttl", "turtle", "nt"):
         merged = merged_graph(store)
         if fmt == "nt":

@@ -9,7 +9,8 @@ Protocol (https://www.w3.org/TR/sparql11-protocol/):
 
 * ``GET /sparql?query=...``, ``POST /sparql`` with a form (``query=...``) or an
   ``application/sparql-query`` body; ``default-graph-uri`` and ``named-graph-uri`` are
-  honoured. Without them the default graph is the union of all graphs.
+  honoured. Without them the default graph is the merged graph of all graphs (each
+  triple once; see :func:`kg.store.query_options`).
 * Content negotiation (``Accept``, or a ``format=`` parameter): SELECT/ASK results as
   ``application/sparql-results+json`` (default), ``+xml``, ``text/csv``,
   ``text/tab-separated-values``; CONSTRUCT/DESCRIBE graphs as ``text/turtle``

@@ -96,14 +96,17 @@ class CasualtyFigure:
         return f"{words} ({self.source})" if self.source else words
 
 
-class _Union:
-    """A store seen through the union of its graphs (a TriG dataset keeps named graphs)."""
+class _Merged:
+    """A store seen through its merged graph (see :func:`kg.store.query_options`)."""
 
     def __init__(self, store):
+        from kg.store import query_options
+
         self.store = store
+        self.options = query_options(store)
 
     def query(self, q: str):
-        return self.store.query(q, use_default_graph_as_union=True)
+        return self.store.query(q, **self.options)
 
 
 def _v(term) -> str | None:
@@ -129,7 +132,7 @@ def view_graph(store, base: nx.MultiDiGraph | None = None) -> nx.MultiDiGraph:
     """
     from kg.analytics import graph_to_networkx
 
-    source = _Union(store)
+    source = _Merged(store)
     g = base if base is not None else graph_to_networkx(store)
     articles: dict[str, dict] = {}
     iri_to_id: dict[str, str] = {}

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import pyoxigraph as ox
 
 KG_NS = "https://w3id.org/kg-news/ontology#"
 ID_NS = "https://w3id.org/kg-news/id/"
@@ -27,6 +28,21 @@ def write_jsonl(path: Path, articles) -> Path:
 def quads(store) -> set[str]:
     """Every quad of a pyoxigraph store, as N-Quads text (no blank nodes in kg graphs)."""
     return {str(q) for q in store}
+
+
+def named_quads(store) -> set[str]:
+    """The quads of the named graphs of a pyoxigraph store, as N-Quads text."""
+    return {str(q) for q in store if not isinstance(q.graph_name, ox.DefaultGraph)}
+
+
+def assert_merged(store) -> None:
+    """The default graph of ``store`` is the merged graph of its named graphs: each
+    triple that some named graph states, and nothing else."""
+    default = {str(ox.Triple(q.subject, q.predicate, q.object))
+               for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    named = {str(ox.Triple(q.subject, q.predicate, q.object))
+             for q in store if not isinstance(q.graph_name, ox.DefaultGraph)}
+    assert named and default == named, (len(default - named), len(named - default))
 
 
 # Fixtures imported into several test modules are separate fixtures to pytest; the

@@ -135,6 +135,10 @@ def test_rdf_reserialisation(source, fmt, tmp_path):
     else:
         assert count(back, QUADS) == count(original, QUADS)
         assert set(back.named_graphs()) == set(original.named_graphs())
+        # the file holds the dataset as it was: the merged graph kept in the default
+        # graph of a loaded dataset is derived, and not written
+        written = set(ox.parse(path=str(path), format=ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS))
+        assert written == set(ox.parse(path=str(source), format=ox.RdfFormat.TRIG))
 
 
 def test_export_from_a_store_folder(tmp_path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -48,6 +49,52 @@ def test_saved_queries_are_documented_and_declare_their_parameters():
 def test_header_errors_are_reported():
     with pytest.raises(QueryError, match="unknown type"):
         parse_query_file("# param: x colour optional -- nope\nSELECT * {}")
+
+
+def test_parameter_lines_are_comments_until_their_parameters_are_given():
+    q = parse_query_file("# param: x string optional -- x\n# param: y keyword optional -- y\n"
+                         "SELECT * WHERE {\n  VALUES (?x ?y) { (UNDEF UNDEF) }\n"
+                         "  #[x] ?s <http://ex/p> ?x .\n  #[x, y] ?s <http://ex/q> ?y .\n}")
+    assert prepare(None, q, {}).text == q.text
+    only_x = prepare(None, q, {"x": "a"}).text
+    assert "\n  ?s <http://ex/p> ?x .\n" in only_x and "#[x, y] ?s <http://ex/q> ?y ." in only_x
+    both = prepare(None, q, {"x": "a", "y": "B"}).text
+    assert "#[" not in both and "\n  ?s <http://ex/q> ?y .\n" in both
+    assert '(\"a\" \"b\")'.replace("\\", "") in both  # the values stay in the VALUES row; a keyword is lower-cased
+    with pytest.raises(QueryError, match="'z' is not a variable"):
+        parse_query_file("SELECT * WHERE {\n  VALUES (?x) { (UNDEF) }\n  #[z] ?s ?p ?z .\n}")
+
+
+def _without_parameter_lines(q):
+    return dataclasses.replace(q, text=re.sub(r"^[ \t]*#\[[^\]]*\].*$", "", q.text, flags=re.MULTILINE))
+
+
+def _rows(store, query, params):
+    result = prepare(store, query, params).run(store)
+    return sorted(tuple(str(row[v]) for v in result.variables) for row in result)
+
+
+def test_parameter_lines_change_the_plan_not_the_results(sample_store):
+    """Each saved query gives the same rows with its parameter lines as with its
+    FILTERs alone, for every parameter that has one."""
+    claim = run(sample_store, "claims")[0]
+    report = next(r for r in run(sample_store, "casualties") if r["event"])
+    cases = [("events", {"place": "Balochistan"}), ("events", {"type": "kg:Attack"}),
+             ("casualties", {"place": "Balochistan"}), ("casualties", {"kind": "KILLED"}),
+             ("casualties", {"event": f"<{report['event']}>"}),
+             ("claims", {"status": claim["claim_status"].title()}), ("claims", {"about": f"<{claim['subject']}>"}),
+             ("claims", {"claimant": f"<{claim['by']}>"})]
+    for name, params in cases:
+        q = get_saved(name)
+        assert "#[" in q.text, name
+        fast, slow = _rows(sample_store, q, params), _rows(sample_store, _without_parameter_lines(q), params)
+        assert fast and fast == slow, (name, params)
+        everything = _rows(sample_store, q, {})
+        assert set(fast) <= set(everything) and (len(fast) < len(everything) or len(everything) == 1), (name, params)
+    # a value that matches nothing gives nothing, both ways
+    for name, params in [("claims", {"status": "negated"}), ("casualties", {"kind": "displaced"})]:
+        q = get_saved(name)
+        assert _rows(sample_store, q, params) == _rows(sample_store, _without_parameter_lines(q), params) == []
 
 
 # ----------------------------------------------------------------------------- facts from the sample corpus
@@ -175,7 +222,9 @@ def test_injection_attempts_stay_data(sample_store):
     with pytest.raises(QueryError, match="not an IRI"):
         prepare(sample_store, get_saved("evidence"), {"predicate": "<http://x> } ; DROP ALL ; <y>"})
     text = prepare(sample_store, get_saved("claims"), {"status": evil}).text
-    assert '"denied\\") } UNION { ?claim ?p ?o } #"' in text  # one escaped literal
+    assert '"denied\\") } union { ?claim ?p ?o } #"' in text  # one escaped literal (a keyword: lower-cased)
+    # a parameter line made active holds the variable, never the text
+    assert "\n  ?claim kg:claimStatus ?status .\n" in text
 
 
 def test_ambiguous_labels_are_refused_with_candidates():

@@ -8,7 +8,8 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from conftest_sparql import BLA, ID_NS, halves, quads, sample_articles, sample_graph, sample_store, write_jsonl  # noqa: F401
+from conftest_sparql import (BLA, ID_NS, assert_merged, halves, named_quads, quads, sample_articles,  # noqa: F401
+                             sample_graph, sample_store, write_jsonl)
 
 from kg.build import BuildError, BuildOptions, build
 from kg.store import (POINTER, GraphError, add_articles, current_version, is_store, load_graph, open_store,
@@ -19,6 +20,11 @@ def test_build_store_holds_exactly_the_build_dataset(sample_graph):
     out, store_dir = sample_graph
     assert is_store(store_dir)
     assert quads(load_graph(store_dir)) == quads(load_graph(out / "graph.trig"))
+    # the default graph is the merged graph: what graph.ttl holds
+    default = ox.Store()
+    default.bulk_load(path=str(out / "graph.ttl"), format=ox.RdfFormat.TURTLE)
+    assert {str(q) for q in load_graph(store_dir).quads_for_pattern(None, None, None, ox.DefaultGraph())} == quads(default)
+    assert_merged(load_graph(store_dir))
     state = read_state(store_dir)
     assert len(state.articles) == 5
     n = next(iter(load_graph(store_dir).query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))["n"]
@@ -40,6 +46,7 @@ def test_incremental_add_equals_a_fresh_build(halves, sample_graph, tmp_path):
     fresh = quads(load_graph(sample_graph[1]))
     grown = quads(load_graph(store))
     assert grown == fresh
+    assert_merged(load_graph(store))
 
     def merged(store_dir) -> Graph:
         ds = Dataset()
@@ -71,7 +78,7 @@ def test_changed_article_replaces_its_graph_and_orphans(halves, sample_articles,
           FILTER(STRSTARTS(STR(?e), "{ID_NS}entity/"))
           FILTER NOT EXISTS {{ GRAPH ?h {{ ?e <http://www.w3.org/2000/01/rdf-schema#label> ?x }} FILTER(?h != <{graph}>) }} }}""")}
     assert only_here, "the test needs an entity that only this article mentions"
-    others_before = {q for q in quads(before) if not q.endswith(f"<{graph}>") and "graph/ontology" not in q}
+    others_before = {q for q in named_quads(before) if not q.endswith(f"<{graph}>") and "graph/ontology" not in q}
     del before
 
     new_text = "Protesters gathered in Quetta on Monday, police said. The protest in Quetta was peaceful."
@@ -84,7 +91,9 @@ def test_changed_article_replaces_its_graph_and_orphans(halves, sample_articles,
     assert in_graph and all("Vietnam" not in q for q in in_graph)
     assert any("Quetta" in q for q in in_graph)
     # the other articles' graphs are untouched
-    assert {q for q in quads(after) if not q.endswith(f"<{graph}>") and "graph/ontology" not in q} == others_before
+    assert {q for q in named_quads(after) if not q.endswith(f"<{graph}>") and "graph/ontology" not in q} == others_before
+    # the merged graph lost what only the old version stated, and has the new version
+    assert_merged(after)
     # entities only the old version supported are gone from the whole store
     new_entities = {r["e"].value for r in after.query(
         f"SELECT DISTINCT ?e WHERE {{ GRAPH <{graph}> {{ ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l }} }}")}
@@ -174,3 +183,30 @@ def test_cli_add_and_build_store(halves, tmp_path):
     meta = json.loads((current_version(store) / "meta.json").read_text())
     assert len(meta["articles"]) == 5
     shutil.rmtree(store)
+
+
+def test_merged_graph_helpers_on_a_hand_built_dataset():
+    from kg.store import add_merged_graph, dataset_quads, drop_graphs, query_options
+
+    ex = "http://example.org/"
+    a, b, shared, own = (ox.NamedNode(ex + n) for n in ("g/a", "g/b", "shared", "own"))
+    p, other = ox.NamedNode(ex + "p"), ox.NamedNode(ex + "other")
+    store = ox.Store()
+    store.extend([ox.Quad(shared, p, ox.Literal("both"), a), ox.Quad(shared, p, ox.Literal("both"), b),
+                  ox.Quad(own, p, ox.Literal("a only"), a)])
+    assert query_options(store) == {"use_default_graph_as_union": True}  # no merged graph yet: the union
+    rows = lambda: sorted(r["o"].value for r in store.query("SELECT ?o WHERE { ?s ?p ?o }", **query_options(store)))  # noqa: E731
+    assert rows() == ["a only", "both", "both"]  # the union repeats a triple per graph
+    add_merged_graph(store)
+    assert query_options(store) == {}
+    assert rows() == ["a only", "both"]  # the merged graph holds it once
+    # a triple of the default graph that no named graph states is kept by exports
+    store.add(ox.Quad(other, p, ox.Literal("default only")))
+    assert set(dataset_quads(store)) == {q for q in store if not isinstance(q.graph_name, ox.DefaultGraph)} | {
+        ox.Quad(other, p, ox.Literal("default only"))}
+    # dropping graph a removes what only a stated from the merged graph, not what b states too
+    drop_graphs(store, [a])
+    assert not store.contains_named_graph(a)
+    assert rows() == ["both", "default only"]
+    drop_graphs(store, [b, ox.NamedNode(ex + "g/missing")])
+    assert rows() == ["default only"]
