@@ -1,0 +1,94 @@
+"""The pipeline's own pieces: the attribute ruler's faster matching gives spaCy's matches."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import spacy
+from spacy.tokens import Doc
+
+from conftest import DEV, ROOT
+from kg.nlp import MODEL, AttributeMatches
+
+
+@pytest.fixture(scope="module")
+def stock():
+    """The model as shipped (its attribute ruler still matches through spaCy's Matcher)."""
+    return spacy.load(MODEL)
+
+
+def _texts() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "kg" / "data" / "samples").glob("*.txt"))]
+    if (DEV / "articles.jsonl").exists():
+        with (DEV / "articles.jsonl").open(encoding="utf-8") as f:
+            texts += [json.loads(line)["text"] for line in f if line.strip()]
+    return texts
+
+
+def test_same_matches_as_the_matcher_on_hand_built_docs(stock):
+    """Two-token patterns, IN, NOT_IN, REGEX, IS_SPACE and negative indices, on Docs
+    whose tags and dependencies are given by hand."""
+    ruler = stock.get_pipe("attribute_ruler")
+    fast = AttributeMatches(ruler)
+    assert fast.supported
+    cases = [
+        (["Y'", "all", "gon", "na", "go", "."], ["NNP", "DT", "VBG", "TO", "VB", "."],
+         ["nsubj", "det", "ROOT", "aux", "xcomp", "punct"], [2, 0, 2, 4, 2, 2]),
+        (["He", "ai", "n't", "nothin'", "but", "there", "is", "\n", "it"],
+         ["PRP", "VBZ", "RB", "NN", "CC", "EX", "VBZ", "_SP", "PRP"],
+         ["nsubj", "ROOT", "neg", "dobj", "cc", "expl", "conj", "dep", "dobj"], [1, 1, 1, 1, 1, 6, 1, 6, 6]),
+        (["Let", "'s", "see", "what", "they", "did", "to", "it", "  "],
+         ["VB", "PRP", "VB", "WP", "PRP", "VBD", "IN", "PRP", "_SP"],
+         ["ROOT", "nsubj", "ccomp", "dobj", "nsubj", "ccomp", "prep", "pobj", ""], [0, 2, 0, 5, 5, 2, 5, 6, 7]),
+    ]
+    for words, tags, deps, heads in cases:
+        doc = Doc(stock.vocab, words=words, tags=tags, deps=deps, heads=heads)
+        expected = ruler.matcher(doc, allow_missing=True, as_spans=False)
+        got = fast(doc)
+        assert {(m, s, e) for _, m, s, e in got} == set(expected), words
+        assert got == sorted(got)
+        assert got, words
+
+
+def test_same_annotations_as_the_stock_attribute_ruler_on_real_text(stock):
+    """Every sample article (and the dev set when it is beside the repository): the
+    faster matching leaves the same tags, parts of speech, morphology and lemmas."""
+    ruler = stock.get_pipe("attribute_ruler")
+    fast = AttributeMatches(ruler)
+    texts = _texts()
+    assert len(texts) >= 5
+    before = [n for n in stock.pipe_names if n not in ("attribute_ruler", "lemmatizer", "ner")]
+    with stock.select_pipes(enable=before):
+        docs = list(stock.pipe(texts))
+    lemmatizer = stock.get_pipe("lemmatizer")
+    tokens = 0
+    for doc in docs:
+        expected = ruler.match(doc)
+        assert fast(doc) == expected
+        a, b = Doc.from_docs([doc]), Doc.from_docs([doc])
+        ruler.set_annotations(a, expected)
+        ruler.set_annotations(b, fast(b))
+        a, b = lemmatizer(a), lemmatizer(b)
+        assert [(t.tag_, t.pos_, str(t.morph), t.lemma_) for t in a] == [(t.tag_, t.pos_, str(t.morph), t.lemma_)
+                                                                        for t in b]
+        tokens += len(doc)
+    assert tokens > 1000
+
+
+def test_the_pipeline_uses_it(nlp):
+    assert isinstance(nlp.get_pipe("attribute_ruler").match, AttributeMatches)
+    doc = nlp("The militants didn't claim the attacks on Gwadar.")
+    assert [t.lemma_ for t in doc][:4] == ["the", "militant", "do", "not"]
+    assert doc[2].pos_ == "AUX"
+
+
+def test_patterns_it_does_not_know_fall_back_to_the_matcher():
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"LOWER": "big", "OP": "+"}, {"LOWER": "deal"}]], {"LEMMA": "matter"}, index=-1)
+    ruler.add([[{"LENGTH": 3}]], {"LEMMA": "three"})
+    fast = AttributeMatches(ruler)
+    assert not fast.supported  # an operator and an attribute it does not evaluate
+    ruler.match = fast
+    doc = ruler(nlp.make_doc("a big big deal for you"))
+    assert [t.lemma_ for t in doc] == ["", "three", "three", "matter", "three", "three"]
