@@ -102,6 +102,7 @@ class DocContext:
         # the doc's tokens, made once: spaCy makes a new Token object at every doc[i]
         # and every iteration, and the rules scan the document a dozen times
         self.tokens = list(doc)
+        self.text = doc.text  # (Doc.text joins every token at each access)
         self._evidence: dict[tuple[int, int, str], Evidence] = {}
         self.tok2key: dict[int, str] = {}
         self.alias_map: dict[str, str] = {}  # folded alias -> key, this document only
@@ -117,8 +118,10 @@ class DocContext:
         key = (sent.start, sent.end, rule)
         found = self._evidence.get(key)
         if found is None:
-            found = self._evidence[key] = Evidence(sentence=sent.text.strip(), start=sent.start_char,
-                                                   end=sent.end_char, rule=rule)
+            start, end = sent.start_char, sent.end_char
+            # the span's text, sliced from the document's (Span.text joins its tokens)
+            found = self._evidence[key] = Evidence(sentence=self.text[start:end].strip(), start=start,
+                                                   end=end, rule=rule)
         return found
 
     def sent_ents(self, sent: Span) -> list[Span]:
@@ -164,16 +167,16 @@ class DocContext:
         and "Punjab Police" (a place followed by a capitalised institution word)."""
         from spacy.util import filter_spans
 
-        doc, new = self.doc, []
-        for tok in doc[2:-1]:
-            if tok.text == "(" or doc[tok.i - 1].text != "(" or doc[tok.i + 1].text != ")":
+        doc, toks, new = self.doc, self.tokens, []
+        for tok in toks[2:-1]:
+            if tok.text == "(" or toks[tok.i - 1].text != "(" or toks[tok.i + 1].text != ")":
                 continue
             j = tok.i - 2
-            while j >= tok.sent.start and (doc[j].text[:1].isupper() or doc[j].lower_ in NAME_CONNECTORS) \
-                    and doc[j].lower_ not in ("the", "a", "an"):
+            while j >= tok.sent.start and (toks[j].text[:1].isupper() or toks[j].lower_ in NAME_CONNECTORS) \
+                    and toks[j].lower_ not in ("the", "a", "an"):
                 j -= 1
             start, end = j + 1, tok.i - 1
-            while start < end and doc[start].lower_ in NAME_CONNECTORS:
+            while start < end and toks[start].lower_ in NAME_CONNECTORS:
                 start += 1
             if end - start >= 2 and _acronym_of(tok.text, doc[start:end].text):
                 new.append(Span(doc, start, end, label="ORG"))
