@@ -205,6 +205,7 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     resolver = Resolver()
     built: list = []  # the articles, kept only for --store
     ok = False
+    checks = None
     try:
         with staging(out_dir) as tmp:
             writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes,
@@ -271,6 +272,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
         _drop_unwritten(out_dir, result)
         ok = True
     finally:
+        if checks is not None:
+            checks.cancel()
         if cache is not None:
             result.cache = {**(result.cache or {}), "hits": cache.hits, "misses": cache.misses,
                             "folder": str(cache.folder), "removed": cache.close(collect=ok)}
@@ -363,12 +366,19 @@ class ArticleChecks:
     whole, from ``graph.ttl``. A larger one is validated article graph by article graph
     (each holds the triples about its own nodes and entities): a build validates the
     article graphs it writes (new articles, and those whose resolution changed), in
-    input order, as many as the budget allows, and keeps each verdict in the build
-    cache under the article's signature; verdicts of earlier builds on unchanged
-    article graphs are reused. A re-build with a few new articles thus validates just
-    those. The report says how many article graphs are checked, of how many, and how
-    many verdicts came from earlier builds.
+    input order, until the next one would overrun the budget, and keeps each verdict in
+    the build cache under the article's signature; verdicts of earlier builds on
+    unchanged article graphs are reused. A re-build with a few new articles thus
+    validates just those. When the budget is spent during the build (and holds at
+    least ``BACKGROUND_MIN_TRIPLES``), the graphs taken are validated at once in a
+    :class:`ValidationJob` process, beside the NLP, instead of at the end. The report
+    says how many article graphs are checked, of how many, and how many verdicts came
+    from earlier builds.
     """
+
+    #: a budget filled by this many triples or more is validated in a process of its
+    #: own as soon as it is full, while the build goes on (below, at the end, inline)
+    BACKGROUND_MIN_TRIPLES = 2_000
 
     def __init__(self, cache, max_triples: int | None):
         self.cache = cache
@@ -377,6 +387,8 @@ class ArticleChecks:
         self.known: dict[str, list] = {}  # graph -> violations (dicts) from earlier builds
         self.first: list = []  # [(key, sig, graph, trig, triples)]: to validate, within the budget
         self.size = 0
+        self.full = False  # the budget is spent: no more article graphs are taken
+        self._job: ValidationJob | None = None
 
     def see(self, key: str | None, sig: str, graph: str, rdf, new: bool) -> None:
         """Take note of one article graph (``new``: written by this build)."""
@@ -389,20 +401,36 @@ class ArticleChecks:
                 self.known[graph] = found
                 return
         triples = rdf.local + len(rdf.shared)
-        if new and (not self.first or self.size + triples <= self.max_triples):
+        if not new or self.full:
+            return
+        if not self.first or self.size + triples <= self.max_triples:
             self.first.append((key, sig, graph, rdf.trig, triples))
             self.size += triples
+        else:  # the budget is spent: the article graphs taken are validated now, beside the build
+            self.full = True
+            if self.size >= self.BACKGROUND_MIN_TRIPLES:
+                self._job = ValidationJob({g: trig for _, _, g, trig, _ in self.first})
+
+    def cancel(self) -> None:
+        """Stop a validation running in the background (a build that fails)."""
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
 
     def report(self, merged: Path, triples: int) -> dict | None:
         """The validation report of the build (``merged``: its graph.ttl)."""
         if self.max_triples is None or triples <= self.max_triples:
+            self.cancel()  # (the article graphs overlap: the whole graph fits the budget)
             return _trimmed(_validate_file(merged))
         from kg.output import prefix_lines
         from kg.validate import ValidationResult, Violation, sorted_violations, validate_article_graphs
 
         picked = self.first
         validated = sum(item[4] for item in picked)
-        found = validate_article_graphs({graph: trig for _, _, graph, trig, _ in picked}, prefix_lines())
+        if self._job is not None:
+            found, self._job = self._job.result(), None
+        else:
+            found = validate_article_graphs({graph: trig for _, _, graph, trig, _ in picked}, prefix_lines())
         for key, sig, graph, _, _ in picked:
             if key is not None and self.cache is not None:
                 self.cache.put_verdict(key, sig, [asdict(v) for v in found[graph]])
@@ -423,6 +451,60 @@ class ArticleChecks:
                     f"For a full check, run `kg validate --per-graph` on graph.trig or raise "
                     f"--validate-max-triples"}
         return _trimmed(report)
+
+
+class ValidationJob:
+    """:func:`kg.validate.validate_article_graphs` in a process of its own (``spawn``),
+    started when the validation budget is full, so that the build does not wait for it
+    at the end. :meth:`result` gives what the function returns."""
+
+    def __init__(self, graphs: dict[str, str]):
+        import multiprocessing
+
+        from kg.engine import _sigint_blocked
+
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_validation_main, args=(child, graphs), name="kg-validation", daemon=True)
+        with _sigint_blocked():
+            self.proc.start()
+        child.close()
+
+    def result(self) -> dict:
+        from kg.validate import Violation
+
+        try:
+            kind, value = self._conn.recv()
+        except (EOFError, OSError):
+            kind, value = "error", None
+        self.proc.join()
+        self._conn.close()
+        if kind != "ok":
+            raise BuildError(f"validation failed: {value or f'exit code {self.proc.exitcode}'}")
+        return {graph: [Violation(**d) for d in found] for graph, found in value.items()}
+
+    def cancel(self) -> None:
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
+        self._conn.close()
+
+
+def _validation_main(conn, graphs: dict[str, str]) -> None:  # pragma: no cover - runs in a child process
+    """Entry point of the :class:`ValidationJob` process."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
+    try:
+        from kg.output import prefix_lines
+        from kg.validate import validate_article_graphs
+
+        found = validate_article_graphs(graphs, prefix_lines())
+        conn.send(("ok", {graph: [asdict(v) for v in vs] for graph, vs in found.items()}))
+    except BaseException as e:  # noqa: BLE001 - reported to the parent in one line
+        conn.send(("error", f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"))
+    finally:
+        conn.close()
 
 
 def _validate_file(path: Path) -> dict | None:

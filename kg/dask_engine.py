@@ -123,6 +123,7 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
     resolver = Resolver()
     keep = cache is not None
     worker = {"nlp": 0.0, "extraction": 0.0, "setup": 0.0}
+    checks = None
     try:
         with staging(out_dir) as tmp:
             shards = tmp / SHARD_DIR
@@ -220,6 +221,8 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
             _finish(writer, tmp, options, result, timer, out_dir, checks)
         _drop_unwritten(out_dir, result)
     finally:
+        if checks is not None:
+            checks.cancel()
         client.close()
         if cluster is not None:
             cluster.close()

@@ -234,3 +234,39 @@ def test_views_written_in_the_background_are_the_same(tmp_path, monkeypatch):
         assert (tmp_path / "fg" / name).read_bytes() == (tmp_path / "bg" / name).read_bytes(), name
     assert bg.bounded == fg.bounded and bg.validation["conforms"]
     assert sorted(p.name for p in (tmp_path / "bg").iterdir()) == sorted(p.name for p in (tmp_path / "fg").iterdir())
+
+
+def test_a_full_validation_budget_is_validated_beside_the_build(tmp_path, monkeypatch):
+    """When the budget fills, the article graphs taken are validated in a process of
+    their own while the build goes on; the report is what validating them at the end
+    gives."""
+    import kg.build as kb
+
+    started = []
+
+    class Recorded(kb.ValidationJob):
+        def __init__(self, graphs):
+            started.append(sorted(graphs))
+            super().__init__(graphs)
+
+    monkeypatch.setattr(kb, "ValidationJob", Recorded)
+    monkeypatch.setattr(kb.ArticleChecks, "BACKGROUND_MIN_TRIPLES", 200)
+    opts = BuildOptions(html=False, cache=False, validate_max_triples=700)  # the samples: 1,641 triples
+    beside = build([], tmp_path / "beside", opts).validation
+    assert len(started) == 1 and 1 <= len(started[0]) == beside["sample"]["validated_now"] < beside["sample"][
+        "of_article_graphs"]
+    monkeypatch.setattr(kb.ArticleChecks, "BACKGROUND_MIN_TRIPLES", 10**9)  # at the end, in the build's process
+    at_end = build([], tmp_path / "at-end", opts).validation
+    assert len(started) == 1
+    assert beside == at_end and beside["conforms"] is True
+
+
+def test_a_validation_process_that_fails_is_reported_and_one_cancelled_stops(tmp_path):
+    from kg.build import BuildError, ValidationJob
+
+    job = ValidationJob({"https://w3id.org/kg-news/id/graph/x": "<a> <b> ."})  # not TriG: a syntax error
+    with pytest.raises(BuildError, match="^validation failed: "):
+        job.result()
+    job = ValidationJob({"https://w3id.org/kg-news/id/graph/x": ""})
+    job.cancel()
+    assert not job.proc.is_alive()
