@@ -205,11 +205,11 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     resolver = Resolver()
     built: list = []  # the articles, kept only for --store
     ok = False
-    checks = None
+    checks = writer = None
     try:
         with staging(out_dir) as tmp:
             writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes,
-                                 views_max_triples=options.views_max_triples)
+                                 views_max_triples=options.views_max_triples, background=options.validate)
             checks = ArticleChecks(cache, options.validate_max_triples) if options.validate else None
             t_loop = time.perf_counter()
             stream = extract_stream(articles, spec, jobs=options.jobs, batch=options.batch_size,
@@ -274,6 +274,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     finally:
         if checks is not None:
             checks.cancel()
+        if writer is not None:
+            writer.cancel()
         if cache is not None:
             result.cache = {**(result.cache or {}), "hits": cache.hits, "misses": cache.misses,
                             "folder": str(cache.folder), "removed": cache.close(collect=ok)}
@@ -320,7 +322,7 @@ def _finish(writer, tmp: Path, options: BuildOptions, result: BuildResult, timer
     store when ``options.store_dir`` is set."""
     t = time.perf_counter()
     # views of a large graph are written in a process of their own while the build validates
-    writer.finish(html=options.html, background=checks is not None)
+    writer.finish(html=options.html)
     result.triples = writer.triples
     result.entities_by_class = writer.entities_by_class()
     timer.add("outputs", time.perf_counter() - t)

@@ -123,13 +123,13 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
     resolver = Resolver()
     keep = cache is not None
     worker = {"nlp": 0.0, "extraction": 0.0, "setup": 0.0}
-    checks = None
+    checks = writer = None
     try:
         with staging(out_dir) as tmp:
             shards = tmp / SHARD_DIR
             shards.mkdir()
             writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes,
-                                 views_max_triples=options.views_max_triples)
+                                 views_max_triples=options.views_max_triples, background=options.validate)
             checks = ArticleChecks(None, options.validate_max_triples) if options.validate else None
             graphs: dict[int, list[str]] = {}  # part number -> its article graphs, in order
             pending: deque = deque()   # (articles, extract future) awaiting resolution
@@ -223,6 +223,8 @@ def build_dask(articles: Iterable[Article], out_dir: Path, options, spec, result
     finally:
         if checks is not None:
             checks.cancel()
+        if writer is not None:
+            writer.cancel()
         client.close()
         if cluster is not None:
             cluster.close()

@@ -40,6 +40,9 @@ _RDF_TYPE_NT = f"<{RDF.type}>"  # in N-Triples lines
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 # above this, the views take seconds: worth a process of their own (about 1 s to start)
 BACKGROUND_MIN_TRIPLES = 50_000
+# a build whose articles reach this many triples starts that process at once, so that
+# it has imported what it needs (networkx, pyvis, ...) when the graph files are done
+PREWARM_TRIPLES = 20_000
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,9 @@ class GraphWriter:
     (a staging folder) and writes the other outputs at :meth:`finish`."""
 
     def __init__(self, folder: Path, html_max_nodes: int | None = 3_000,
-                 views_max_triples: int | None = 1_000_000):
+                 views_max_triples: int | None = 1_000_000, background: bool = False):
         self.folder = Path(folder)
+        self.background = background  # views of a large graph in a process of their own
         self.html_max_nodes = html_max_nodes
         self.views_max_triples = views_max_triples
         self.bounded: dict = {}
@@ -144,6 +148,9 @@ class GraphWriter:
         self.used |= rdf.used
         self.local += rdf.local
         self.articles += 1
+        if self.background and self._job is None and self.local >= PREWARM_TRIPLES and (
+                self.views_max_triples is None or self.local <= self.views_max_triples):
+            self._job = ViewsJob()
 
     def close_graphs(self) -> None:
         """Finish ``graph.trig`` and ``graph.ttl``: the entity triples, then the ontology."""
@@ -157,18 +164,21 @@ class GraphWriter:
         self._ttl.close()
         self.triples = self.local + len(self.shared | set(onto))
 
-    def finish(self, html: bool = True, background: bool = False) -> None:
+    def finish(self, html: bool = True) -> None:
         """Close the graph files and write graph.graphml and graph.html (below
         ``views_max_triples``); with ``background``, for a graph of more than
-        ``BACKGROUND_MIN_TRIPLES`` triples, in another process (then call :meth:`wait`
-        before using them)."""
+        ``BACKGROUND_MIN_TRIPLES`` triples (or when the process was started early), in
+        another process (then call :meth:`wait` before using them)."""
         self.close_graphs()
         if self.views_max_triples is None or self.triples <= self.views_max_triples:
-            if background and self.triples > BACKGROUND_MIN_TRIPLES:
-                self._job = ViewsJob(self.folder, html, self.html_max_nodes)
+            if self._job is None and self.background and self.triples > BACKGROUND_MIN_TRIPLES:
+                self._job = ViewsJob()
+            if self._job is not None:
+                self._job.start(self.folder, html, self.html_max_nodes)
             else:
                 self.bounded.update(write_views(self.folder, html, self.html_max_nodes))
         else:
+            self.cancel()
             self.bounded["graph.graphml"] = self.bounded["graph.html"] = {
                 "written": False, "triples": self.triples, "max_triples": self.views_max_triples,
                 "note": f"the graph has {self.triples:,} triples, more than --views-max-triples "
@@ -233,12 +243,24 @@ def write_views(folder: Path, html: bool = True, html_max_nodes: int | None = 3_
     return bounded
 
 
-def _views_main(folder: str, html: bool, html_max_nodes: int | None) -> None:
-    """Entry point of the :class:`ViewsJob` process."""
+def _views_main(conn) -> None:
+    """Entry point of the :class:`ViewsJob` process: import what the views need, then
+    wait for the folder to write them in."""
     import json
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
+    import importlib
+
+    for module in ("kg.analytics", "kg.view", "kg.visualise"):  # imported while the build goes on
+        importlib.import_module(module)
+
+    try:
+        folder, html, html_max_nodes = conn.recv()
+    except (EOFError, OSError):  # the build did not need the views
+        return
+    finally:
+        conn.close()
     out = Path(folder)
     try:
         bounded = write_views(out, html, html_max_nodes)
@@ -249,19 +271,28 @@ def _views_main(folder: str, html: bool, html_max_nodes: int | None) -> None:
 
 
 class ViewsJob:
-    """:func:`write_views` in a process of its own (``spawn``), so that a parallel
-    build writes the views while it validates."""
+    """:func:`write_views` in a process of its own (``spawn``), so that a build writes
+    the views while it validates. The process starts at once and imports what the
+    views need; :meth:`start` gives it the folder."""
 
-    def __init__(self, folder: Path, html: bool, html_max_nodes: int | None):
+    def __init__(self):
         import multiprocessing
 
         from kg.engine import _sigint_blocked
 
-        self.folder = Path(folder)
-        self.proc = multiprocessing.get_context("spawn").Process(
-            target=_views_main, args=(str(self.folder), html, html_max_nodes), name="kg-views", daemon=True)
+        ctx = multiprocessing.get_context("spawn")
+        self.folder: Path | None = None
+        child, self._conn = ctx.Pipe(duplex=False)  # (receiving end, sending end)
+        self.proc = ctx.Process(target=_views_main, args=(child,), name="kg-views", daemon=True)
         with _sigint_blocked():
             self.proc.start()
+        child.close()
+
+    def start(self, folder: Path, html: bool, html_max_nodes: int | None) -> None:
+        """Write the views of ``folder`` (its graph.ttl)."""
+        self.folder = Path(folder)
+        self._conn.send((str(self.folder), html, html_max_nodes))
+        self._conn.close()
 
     def result(self) -> dict:
         import json
@@ -282,6 +313,7 @@ class ViewsJob:
         if self.proc.is_alive():
             self.proc.terminate()
         self.proc.join()
+        self._conn.close()
 
 
 def html_view(g, max_nodes: int | None):

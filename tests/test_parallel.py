@@ -180,7 +180,8 @@ def test_views_above_their_budget_are_not_written_and_not_left_stale(tmp_path):
 def test_views_job_reports_a_failure_of_its_process(tmp_path):
     from kg.output import ViewsJob
 
-    job = ViewsJob(tmp_path, True, 100)  # no graph.ttl in the folder: the process fails
+    job = ViewsJob()
+    job.start(tmp_path, True, 100)  # no graph.ttl in the folder: the process fails
     with pytest.raises(RuntimeError, match="graph.graphml / graph.html failed: FileNotFoundError"):
         job.result()
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # its notes are cleaned up
@@ -270,3 +271,20 @@ def test_a_validation_process_that_fails_is_reported_and_one_cancelled_stops(tmp
     job = ValidationJob({"https://w3id.org/kg-news/id/graph/x": ""})
     job.cancel()
     assert not job.proc.is_alive()
+
+
+def test_the_views_process_started_early_writes_the_same_views_or_is_stopped(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import kg.output
+
+    inline = build([], tmp_path / "inline", BuildOptions(cache=False))
+    monkeypatch.setattr(kg.output, "PREWARM_TRIPLES", 0)  # started with the first article
+    early = build([], tmp_path / "early", BuildOptions(cache=False))
+    for name in ("graph.graphml", "graph.html"):
+        assert (tmp_path / "inline" / name).read_bytes() == (tmp_path / "early" / name).read_bytes(), name
+    assert early.bounded == inline.bounded
+    # a graph that turns out too large for the views: the process is stopped, nothing written
+    over = build([], tmp_path / "over", BuildOptions(cache=False, views_max_triples=inline.triples - 1))
+    assert not (tmp_path / "over" / "graph.html").exists() and over.bounded["graph.html"]["written"] is False
+    assert not [p for p in multiprocessing.active_children() if p.name == "kg-views"]
