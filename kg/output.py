@@ -148,8 +148,9 @@ class GraphWriter:
         self.used |= rdf.used
         self.local += rdf.local
         self.articles += 1
-        if self.background and self._job is None and self.local >= PREWARM_TRIPLES and (
-                self.views_max_triples is None or self.local <= self.views_max_triples):
+        if self.views_max_triples is not None and self.local > self.views_max_triples:
+            self.cancel()  # the views will not be written
+        elif self.background and self._job is None and self.local >= PREWARM_TRIPLES:
             self._job = ViewsJob()
 
     def close_graphs(self) -> None:

@@ -579,6 +579,11 @@ def serve(store: Path | None = None, graph: Path | None = None, host: str = "127
             db = ox.Store(str(tmp / "db"))
             try:
                 db.bulk_load(path=str(graph), format=fmt)
+                if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+                    # the merged graph in the default graph, as kg.store.load_graph keeps it
+                    # (through the bulk loader: a SPARQL update is slow on disk)
+                    db.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)
+                                   for q in ox.parse(path=str(graph), format=fmt))
             except (SyntaxError, ValueError, OSError) as e:
                 raise ServeError(f"{graph}: not valid {graph.suffix[1:]} ({str(e).splitlines()[0]})") from None
             db.flush()

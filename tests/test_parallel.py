@@ -288,3 +288,22 @@ def test_the_views_process_started_early_writes_the_same_views_or_is_stopped(tmp
     over = build([], tmp_path / "over", BuildOptions(cache=False, views_max_triples=inline.triples - 1))
     assert not (tmp_path / "over" / "graph.html").exists() and over.bounded["graph.html"]["written"] is False
     assert not [p for p in multiprocessing.active_children() if p.name == "kg-views"]
+
+
+def test_the_views_process_stops_as_soon_as_the_graph_outgrows_the_views(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import kg.output
+    from kg.output import ArticleRDF, GraphWriter
+
+    monkeypatch.setattr(kg.output, "PREWARM_TRIPLES", 0)
+    views = lambda: [p for p in multiprocessing.active_children() if p.name == "kg-views"]  # noqa: E731
+    writer = GraphWriter(tmp_path, views_max_triples=10, background=True)
+    try:
+        writer.add(ArticleRDF(trig="", ttl="", shared=(), local=5, used=frozenset()))
+        assert len(views()) == 1  # started: the graph may need views
+        writer.add(ArticleRDF(trig="", ttl="", shared=(), local=20, used=frozenset()))
+        assert not views()  # 25 triples: more than the views take
+    finally:
+        writer.cancel()
+        writer.close_graphs()

@@ -211,6 +211,11 @@ def test_serves_a_graph_file_and_picks_up_store_additions(sample_graph, halves, 
     try:
         data = wrapper(ep, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ <{BLA}> <{KG_NS}claimed> ?o }}", JSON).query().convert()
         assert int(data["results"]["bindings"][0]["n"]["value"]) > 0
+        # patterns outside GRAPH see the merged graph: a label several articles state, once
+        for query, expected in ((f"SELECT (COUNT(*) AS ?n) WHERE {{ <{BLA}> <{LABEL}> ?l }}", 1),
+                                (f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{BLA}> <{LABEL}> ?l }} }}", None)):
+            n = int(wrapper(ep, query, JSON).query().convert()["results"]["bindings"][0]["n"]["value"])
+            assert n == expected if expected else n > 1
     finally:
         ep.stop()
 
