@@ -93,7 +93,7 @@ class AttributeMatches:
         self.fallback = ruler.match
         specs: dict[str, int] = {}
         self.tests: list[tuple] = []
-        # per rule: [(match id, [token spec ids])], in rule order
+        # per rule, in rule order: (rule index, match id, [token pattern ids of each pattern])
         self.rules: list[tuple[int, int, list[list[int]]]] = []
         self.supported = True
         for i, rule in enumerate(ruler.patterns):

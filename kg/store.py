@@ -160,7 +160,7 @@ def query_options(store: ox.Store) -> dict:
 
     When the default graph holds triples (a kg dataset keeps its merged graph there,
     a ``.ttl`` file is loaded there), queries run on it, as SPARQL says; when it is
-    empty (a plain Oxigraph store of named graphs, a store written by kg before 0.3),
+    empty (a plain Oxigraph store of named graphs, a store written by an earlier kg),
     on the union of all graphs.
 
     >>> s = ox.Store()
