@@ -7,7 +7,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from conftest import DEV, ROOT
+from conftest import DEV
 from kg.nlp import MODEL, AttributeMatches
 
 
@@ -18,7 +18,9 @@ def stock():
 
 
 def _texts() -> list[str]:
-    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "kg" / "data" / "samples").glob("*.txt"))]
+    from kg.ingest import read_articles, sample_corpus
+
+    texts = [a.document for a in read_articles([sample_corpus()])]
     if (DEV / "articles.jsonl").exists():
         with (DEV / "articles.jsonl").open(encoding="utf-8") as f:
             texts += [json.loads(line)["text"] for line in f if line.strip()]
