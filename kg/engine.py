@@ -222,7 +222,9 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
             for _, f in window:
                 if hasattr(f, "cancel"):
                     f.cancel()
-            if not submitted:  # only warming up: do not wait for its pipeline to load
+            if not submitted or not window:
+                # only warming up, or every result is in: do not wait for a worker
+                # still loading its pipeline (one started for the last batches)
                 for proc in list((getattr(own, "_processes", None) or {}).values()):
                     proc.terminate()
             own.shutdown(wait=True, cancel_futures=True)
