@@ -106,15 +106,12 @@ def load_oxigraph(path: Path, db: Path | None = None):
     is given (re-opened read-only, as kg query/serve open a kg store)."""
     import pyoxigraph as ox
 
-    from kg.store import load_graph
+    from kg.store import load_dataset, load_graph
 
     if db is None:
         return load_graph(path)
     store = ox.Store(str(db))
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-    # the merged graph through the bulk loader, as `kg build --store` loads graph.ttl
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)
-                      for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+    load_dataset(store, path, ox.RdfFormat.N_QUADS, on_disk=True)
     store.flush()
     del store
     return ox.Store.read_only(str(db))

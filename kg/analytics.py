@@ -92,7 +92,7 @@ _CORE_VALUES = " ".join(f"kg:{name}" for name in CORE_RELATIONS)
 
 
 # ----------------------------------------------------------------------------- opening
-def open_store(source) -> ox.Store:
+def open_store(source, merged: bool = True) -> ox.Store:
     """A queryable ``pyoxigraph.Store`` for ``source``.
 
     Parameters
@@ -100,8 +100,12 @@ def open_store(source) -> ox.Store:
     source : pyoxigraph.Store, str, os.PathLike, rdflib.Graph or rdflib.Dataset
         A store is returned as it is; a path is opened with
         :func:`kg.store.load_graph` (``.trig``, ``.nq``, ``.ttl``... or an Oxigraph store
-        folder; a dataset file's graphs are merged into one); an rdflib graph or dataset is copied into a new in-memory store
+        folder); an rdflib graph or dataset is copied into a new in-memory store
         (named graphs stay named).
+    merged : bool
+        Read a dataset file as its merged graph only (what the graph conversions
+        need, in half the memory); else its named graphs too, for ``GRAPH`` patterns
+        and dataset exports.
 
     Returns
     -------
@@ -127,7 +131,7 @@ def open_store(source) -> ox.Store:
     if isinstance(source, (str, os.PathLike)):
         from kg.store import load_graph
 
-        return load_graph(Path(source), merged=True)  # read as their union anyway
+        return load_graph(Path(source), merged=merged)
     try:
         import rdflib
     except ImportError:  # pragma: no cover - rdflib is a dependency
@@ -1063,13 +1067,7 @@ def sparql_rows(source, query: str) -> tuple[list[str], list[tuple]]:
     >>> sparql_rows(store, "SELECT ?s ?n WHERE { ?s ?p ?n }")
     (['s', 'n'], [('http://x/a', 3)])
     """
-    if isinstance(source, (str, os.PathLike)):
-        from kg.store import load_graph
-
-        store = load_graph(Path(source))  # named graphs kept for GRAPH patterns
-    else:
-        store = open_store(source)
-    result = _query(store, query)
+    result = _query(open_store(source, merged=False), query)  # named graphs kept for GRAPH patterns
     if not isinstance(result, ox.QuerySolutions):
         raise ValueError("sparql_rows needs a SELECT query")
     columns = [v.value for v in result.variables]

@@ -402,9 +402,9 @@ class ArticleChecks:
             if found is not None:
                 self.known[graph] = found
                 return
-        triples = rdf.local + len(rdf.shared)
         if not new or self.full:
             return
+        triples = rdf.local + len(rdf.shared)
         if not self.first or self.size + triples <= self.max_triples:
             self.first.append((key, sig, graph, rdf.trig, triples))
             self.size += triples

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import networkx as nx
@@ -215,12 +214,7 @@ def export(source, path: Path, fmt: str | None = None, view: str = "full") -> st
         raise ExportError(f"unknown view {view!r} (use {', '.join(VIEWS)})")
     if fmt in RDF_FORMATS and view != "full":
         raise ExportError(f"--view {view} applies to network formats ({', '.join(NETWORK_FORMATS)}), not {fmt}")
-    if fmt in RDF_FORMATS and isinstance(source, (str, os.PathLike)):
-        from kg.store import load_graph
-
-        store = load_graph(Path(source))  # named graphs kept for trig and nq
-    else:
-        store = open_store(source)
+    store = open_store(source, merged=fmt not in RDF_FORMATS)  # named graphs kept for trig and nq
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in RDF_FORMATS:

@@ -553,7 +553,7 @@ def serve(store: Path | None = None, graph: Path | None = None, host: str = "127
     """Serve a store or graph file until interrupted (see the module docstring)."""
     import pyoxigraph as ox
 
-    from kg.store import FORMATS, GraphError, is_store
+    from kg.store import FORMATS, GraphError, is_store, load_dataset
 
     say = log or (lambda _msg: None)
     tmp = None
@@ -578,12 +578,7 @@ def serve(store: Path | None = None, graph: Path | None = None, host: str = "127
             t = time.perf_counter()
             db = ox.Store(str(tmp / "db"))
             try:
-                db.bulk_load(path=str(graph), format=fmt)
-                if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-                    # the merged graph in the default graph, as kg.store.load_graph keeps it
-                    # (through the bulk loader: a SPARQL update is slow on disk)
-                    db.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)
-                                   for q in ox.parse(path=str(graph), format=fmt))
+                load_dataset(db, graph, fmt, on_disk=True)  # with the merged graph, as load_graph
             except (SyntaxError, ValueError, OSError) as e:
                 raise ServeError(f"{graph}: not valid {graph.suffix[1:]} ({str(e).splitlines()[0]})") from None
             db.flush()
