@@ -27,9 +27,14 @@ class RuleError(ValueError):
     """A malformed rule file."""
 
 
+# libyaml's safe loader when PyYAML has it (six times faster on the rule files); the
+# same safe subset of YAML either way
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as e:
         raise RuleError(f"{path}: not valid YAML ({e})") from None
     if not isinstance(data, dict) or data.get("version") != 1:
