@@ -81,3 +81,19 @@ def test_relation_rules_are_validated_data(tmp_path):
         load_rules(folder)
     ids = [r.id for r in load_rules().relations]
     assert len(ids) == len(set(ids)) and all(i.startswith("rel.") for i in ids)
+
+
+def test_rule_files_that_are_not_yaml_name_the_file(tmp_path):
+    import shutil
+
+    from kg.extract.rules import RuleError, load_rules
+    from kg.paths import rules_dir
+
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    (folder / "events.yaml").write_text("version: 1\ntriggers: [unclosed\n")
+    with pytest.raises(RuleError, match=r"events\.yaml: not valid YAML"):
+        load_rules(folder)
+    (folder / "events.yaml").write_text("- just\n- a list\n")
+    with pytest.raises(RuleError, match=r"events\.yaml: expected a mapping with 'version: 1'"):
+        load_rules(folder)
