@@ -323,9 +323,12 @@ def _full_graph(store: ox.Store) -> nx.MultiDiGraph:
     for row in _query(store, "SELECT ?n (COUNT(DISTINCT ?a) AS ?k) WHERE { ?a kg:mentions ?n } GROUP BY ?n"):
         if row["n"].value in g:
             g.nodes[row["n"].value]["article_count"] = int(row["k"].value)
-    for row in _query(store, "SELECT ?n (MIN(?id) AS ?art) (MIN(?ev) AS ?text) WHERE { "
-                             "?n prov:wasDerivedFrom ?a . ?a dcterms:identifier ?id . "
-                             "OPTIONAL { ?n kg:evidence ?ev } } GROUP BY ?n"):
+    # (only events use them: asked of the event classes' instances, not of every
+    # statement and report, which are most of what is derived from an article)
+    event_values = " ".join(f"kg:{c}" for c in sorted(classes) if classes[c] == "event")
+    for row in _query(store, f"SELECT ?n (MIN(?id) AS ?art) (MIN(?ev) AS ?text) WHERE {{ "
+                             f"VALUES ?cls {{ {event_values} }} ?n a ?cls ; prov:wasDerivedFrom ?a . "
+                             f"?a dcterms:identifier ?id . OPTIONAL {{ ?n kg:evidence ?ev }} }} GROUP BY ?n"):
         node = row["n"].value
         if node in g and g.nodes[node]["kind"] == "event":
             g.nodes[node]["article"] = row["art"].value

@@ -280,6 +280,23 @@ def _json_for_script(value) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+class _NodeIds(list):
+    """pyvis's list of node ids, with membership in constant time: ``add_edge`` checks
+    that both ends are nodes with ``in``, which on a list made adding the edges
+    quadratic (0.4 s for 7,000 edges between 3,000 nodes). Set once the nodes are in.
+
+    >>> ids = _NodeIds(["a", "b"]); "b" in ids, "c" in ids, list(ids)
+    (True, False, ['a', 'b'])
+    """
+
+    def __init__(self, items):
+        super().__init__(items)
+        self._members = set(items)
+
+    def __contains__(self, item) -> bool:
+        return item in self._members
+
+
 def build_network(g: nx.MultiDiGraph, size_by: str = "degree"):
     """A pyvis ``Network`` of ``g`` with positions, colours, shapes, sizes and tooltips.
 
@@ -321,6 +338,8 @@ def build_network(g: nx.MultiDiGraph, size_by: str = "degree"):
                      for r in reports],
             degree=g.degree(n), borderWidth=2 if reports else 1,
         )
+    if isinstance(getattr(net, "node_ids", None), list):
+        net.node_ids = _NodeIds(net.node_ids)
     for i, (s, o, k, d) in enumerate(g.edges(keys=True, data=True)):
         relation = d.get("relation") or k
         evidence = _edge_evidence(d)
