@@ -3,67 +3,24 @@
 The rule families run in a fixed order over one :class:`DocContext`:
 entities (in the context) → roles → events → entity relations → event relations →
 casualty figures → assembling events (dropping those nothing refers to).
+
+Importing the package is cheap: ``extract_facts``, ``DocContext`` and ``load_rules``
+are loaded on first use, so a process that only needs the rule files or
+:class:`~kg.extract.rules.RuleError` (the command line, or a build's parent process,
+which leaves parsing to its workers) does not import spaCy.
 """
 from __future__ import annotations
 
-from spacy.tokens import Doc
-
-from kg.extract.casualties import link_reports
-from kg.extract.context import DocContext
-from kg.extract.events import assemble_events, detect_frames, emit_events, target_lists
-from kg.extract.relations import (adjacent_place_relations, event_relations, hyphen_relations, neighbour_relations, pattern_relations,
-                                  role_relations, route_relations)
-from kg.extract.rules import Rules, load_rules
-from kg.gazetteer import Gazetteer
-from kg.model import Article, ArticleFacts
+import importlib
 
 __all__ = ["extract_facts", "DocContext", "load_rules"]
 
-
-def extract_facts(doc: Doc, article: Article, gaz: Gazetteer, rules: Rules | None = None) -> ArticleFacts:
-    """Everything the rules find in one parsed article."""
-    ctx = DocContext(doc, article, gaz, rules or load_rules())
-    role_relations(ctx)
-    frames = detect_frames(ctx)
-    target_lists(ctx, frames)
-    events, members = assemble_events(ctx, frames)
-    pattern_relations(ctx)
-    adjacent_place_relations(ctx)
-    hyphen_relations(ctx)
-    route_relations(ctx)
-    neighbour_relations(ctx)
-    keep = event_relations(ctx, frames)
-    keep |= link_reports(ctx, frames)
-    emit_events(ctx, events, members, keep)
-    _drop_dangling(ctx)
-    _drop_idle_generic_places(ctx)
-    if article.dateline:
-        entry = gaz.lookup(article.dateline, {"City", "Region", "Country"})
-        if entry:
-            ctx.facts.dateline_place = ctx.gaz_entity(entry, article.dateline).key
-    return ctx.facts
+_WHERE = {"extract_facts": "kg.extract.facts", "DocContext": "kg.extract.context",
+          "load_rules": "kg.extract.rules"}
 
 
-def _drop_idle_generic_places(ctx: DocContext) -> None:
-    """"A hospital in Tehran": where an unnamed facility is only matters when
-    something happened to or at it. Keep located-in for generic facilities that are an
-    event's target or place."""
-    facts = ctx.facts
-    used = {r.object for r in [*facts.relations, *facts.claims]
-            if r.subject.startswith("e:") and r.predicate in ("targeted", "locatedIn")}
-    facts.relations = [r for r in facts.relations
-                       if not (r.predicate == "locatedIn" and r.subject in facts.entities
-                               and facts.entities[r.subject].generic and r.subject not in used)]
-
-
-def _drop_dangling(ctx: DocContext) -> None:
-    """Relations, claims and reports that point at events that were not kept."""
-    facts = ctx.facts
-    known = set(facts.entities) | set(facts.events)
-
-    def ok(key: str | None) -> bool:
-        return key is None or key in known
-
-    facts.relations = [r for r in facts.relations if ok(r.subject) and (r.datatype or ok(r.object))]
-    facts.claims = [c for c in facts.claims if ok(c.subject) and ok(c.object) and ok(c.claimant) and ok(c.denied_by)]
-    facts.reports = [r if ok(r.event) else type(r)(**{**r.__dict__, "event": None}) for r in facts.reports]
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kg.extract' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
