@@ -34,10 +34,11 @@ Storage
     resumes from there.
 
 Garbage collection
-    Every entry records the run that last used it. After a successful build,
-    :meth:`FactsCache.close` with ``collect=True`` deletes the entries that run did not
-    use (articles no longer in the input, older pipelines), so the cache stays as
-    large as the corpus.
+    Every entry records the run that wrote it, and a run lists the keys it reads in a
+    temporary table (marking them in place would rewrite each entry with its blob).
+    After a successful build, :meth:`FactsCache.close` with ``collect=True`` deletes
+    the entries that run neither wrote nor read (articles no longer in the input, older
+    pipelines), so the cache stays as large as the corpus.
 
 >>> import tempfile
 >>> from kg.model import Article, ArticleFacts
@@ -45,10 +46,11 @@ Garbage collection
 >>> cache = FactsCache(Path(tempfile.mkdtemp()), fingerprint="test")
 >>> cache.get(art) is None
 True
->>> cache.put(art, ArticleFacts(article=art))
+>>> key = cache.put(art, ArticleFacts(article=art))
 >>> cache.get(art).article.id
 'a1'
->>> cache.close(collect=True)
+>>> cache.close(collect=True)  # entries deleted: none, the run used its only one
+0
 """
 from __future__ import annotations
 
@@ -196,6 +198,8 @@ class FactsCache:
         self.db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, run INTEGER NOT NULL, "
                         "sig TEXT NOT NULL, data TEXT NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS used (tbl TEXT NOT NULL, key TEXT NOT NULL, "
+                        "PRIMARY KEY (tbl, key)) WITHOUT ROWID")
         row = self.db.execute("SELECT MAX(run) FROM facts").fetchone()
         self.run = (row[0] or 0) + 1
         self.hits = 0
@@ -205,15 +209,13 @@ class FactsCache:
         self.db.execute("BEGIN")
 
     def _touch(self, table: str, key: str) -> None:
-        """Mark an entry as used by this run (written in bulk at the next commit)."""
+        """Note that this run used an entry (listed in bulk at the next commit)."""
         self._touched.append((table, key))
         self._tick()
 
     def _flush(self) -> None:
-        for table in ("facts", "blocks", "verdicts"):
-            keys = [(self.run, k) for t, k in self._touched if t == table]
-            if keys:
-                self.db.executemany(f"UPDATE {table} SET run = ? WHERE key = ?", keys)
+        if self._touched:
+            self.db.executemany("INSERT OR IGNORE INTO temp.used VALUES (?, ?)", self._touched)
         self._touched.clear()
 
     def _tick(self) -> None:
@@ -309,9 +311,10 @@ class FactsCache:
         removed = 0
         self._flush()
         if collect:
-            removed = self.db.execute("DELETE FROM facts WHERE run < ?", (self.run,)).rowcount
-            self.db.execute("DELETE FROM blocks WHERE run < ?", (self.run,))
-            self.db.execute("DELETE FROM verdicts WHERE run < ?", (self.run,))
+            counts = {table: self.db.execute(
+                f"DELETE FROM {table} WHERE run < ? AND key NOT IN (SELECT key FROM temp.used WHERE tbl = ?)",
+                (self.run, table)).rowcount for table in ("facts", "blocks", "verdicts")}
+            removed = counts["facts"]
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
         self.db.execute("COMMIT")
         if collect and removed:

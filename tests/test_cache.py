@@ -153,6 +153,31 @@ def test_interrupted_run_keeps_committed_entries_and_no_gc(tmp_path):
     c.close()
 
 
+def test_collection_keeps_blocks_and_verdicts_a_run_read_and_deletes_the_others(tmp_path):
+    from kg.cache import Block
+    from kg.model import ArticleFacts
+
+    arts = [Article(id=f"a{i}", text=f"Text {i}.") for i in range(3)]
+    c = FactsCache(tmp_path, "fp")
+    keys = [c.put(a, ArticleFacts(article=a)) for a in arts]
+    for a, k in zip(arts, keys):
+        c.put_block(a, Block(table=(), sig=f"s-{a.id}", counts={}, rdf=None))
+        c.put_verdict(k, f"s-{a.id}", [])
+    c.close(collect=True)
+    # the next run reads a0 whole, a1's facts and block but not its verdict, and not a2
+    c = FactsCache(tmp_path, "fp")
+    c.COMMIT_EVERY = 1  # the reads are listed across several transactions
+    hit0, hit1 = c.lookup(arts[0]), c.lookup(arts[1])
+    assert hit0.block.sig == "s-a0" and hit1.block.sig == "s-a1"
+    assert c.verdict(keys[0], "s-a0") == []
+    assert c.close(collect=True) == 1
+    c = FactsCache(tmp_path, "fp")
+    count = {t: c.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("facts", "blocks", "verdicts")}
+    assert count == {"facts": 2, "blocks": 2, "verdicts": 1}
+    assert c.lookup(arts[2]) is None and c.verdict(keys[1], "s-a1") is None
+    c.close()
+
+
 def test_cache_hit_attaches_the_current_article(tmp_path):
     from kg.model import ArticleFacts, Entity
 
@@ -178,3 +203,31 @@ def test_cli_no_cache_and_cache_conflict(tmp_path):
     r = CliRunner().invoke(app, ["build", "--help"])
     for opt in ("--no-cache", "--cache", "--engine", "--scheduler", "--validate-max-triples", "--html-max-nodes"):
         assert opt in r.output
+
+
+@pytest.mark.e2e
+def test_a_rebuild_of_known_articles_does_not_load_spacy(tmp_path):
+    """``kg build``'s own process reads the cache, resolves and writes: only what must
+    be parsed loads spaCy (in a worker, or in the process itself for a few articles)."""
+    import subprocess
+    import sys
+
+    from kg.ingest import sample_corpus
+
+    out = tmp_path / "out"
+
+    def build_imports() -> tuple[dict, set[str]]:
+        # -X importtime lists every module the command's process imports, on stderr
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "kg", "build", str(sample_corpus()),
+                               "-o", str(out), "-j", "2", "-q"], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
+                   if line.startswith("import time:")}
+        return json.loads((out / "report.json").read_text()), modules
+
+    report, modules = build_imports()
+    assert report["parsed"] > 0 and "spacy" in modules  # too few articles to start workers for
+    report, modules = build_imports()
+    assert report["parsed"] == 0 and report["cache"]["hits"] == report["articles"]
+    assert "kg.extract" in modules and "kg.extract.rules" in modules  # the rule errors are known...
+    assert not {m for m in modules if m == "spacy" or m.startswith("spacy.")}  # ...without spaCy
