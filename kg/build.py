@@ -201,6 +201,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
                                 "removed": cache.close(collect=ok)}
         return result
 
+    if cache is not None:  # the cache entries are read ahead, beside the build
+        articles = cache.prefetch(articles)
     worker = {"setup": 0.0, "nlp": 0.0, "extraction": 0.0}
     resolver = Resolver()
     built: list = []  # the articles, kept only for --store
@@ -277,15 +279,17 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
         if writer is not None:
             writer.cancel()
         if cache is not None:
+            articles.close()  # stops reading ahead (a build that failed part-way)
             result.cache = {**(result.cache or {}), "hits": cache.hits, "misses": cache.misses,
                             "folder": str(cache.folder), "removed": cache.close(collect=ok)}
     return result
 
 
 def article_counts(facts) -> dict:
-    """What ``report.json`` counts of one (resolved) article."""
-    return {"events_by_class": Counter(e.cls for e in facts.events.values()),
-            "relations_by_property": Counter(r.predicate for r in facts.relations),
+    """What ``report.json`` counts of one (resolved) article (plain dicts: kept in the
+    cache, they unpickle without calling ``Counter``)."""
+    return {"events_by_class": dict(Counter(e.cls for e in facts.events.values())),
+            "relations_by_property": dict(Counter(r.predicate for r in facts.relations)),
             "casualty_reports": len(facts.reports), "claims": len(facts.claims)}
 
 
@@ -406,7 +410,7 @@ class ArticleChecks:
             return
         triples = rdf.local + len(rdf.shared)
         if not self.first or self.size + triples <= self.max_triples:
-            self.first.append((key, sig, graph, rdf.trig, triples))
+            self.first.append((key, sig, graph, rdf.trig.decode("utf-8"), triples))
             self.size += triples
         else:  # the budget is spent: the article graphs taken are validated now, beside the build
             self.full = True

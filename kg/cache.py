@@ -58,8 +58,11 @@ import hashlib
 import json
 import pickle
 import sqlite3
+import threading
 import zlib
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -206,6 +209,7 @@ class FactsCache:
         self.misses = 0
         self._pending = 0
         self._touched: list[tuple[str, str]] = []
+        self._ahead: dict[int, tuple[str, bytes | None] | None] = {}  # id(article) -> entry (prefetch)
         self.db.execute("BEGIN")
 
     def _touch(self, table: str, key: str) -> None:
@@ -226,18 +230,96 @@ class FactsCache:
             self.db.execute("BEGIN")
             self._pending = 0
 
+    def prefetch(self, articles: Iterable[Article], chunk: int = 64, depth: int = 3) -> Iterator[Article]:
+        """``articles``, unchanged, while a thread reads their entries ahead.
+
+        A thread with a read-only connection of its own fetches and decompresses the
+        blocks of the next ``depth`` chunks of ``chunk`` articles (SQLite and zlib
+        release the GIL, so this overlaps the caller's work on another core);
+        :meth:`lookup` of an article given out by this iterator takes the entry read
+        ahead. An article not found there (an entry this run wrote, not yet
+        committed) is looked up the usual way. Nothing is read ahead of what the
+        caller has asked for by more than ``chunk * depth`` articles.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        local = threading.local()
+
+        def fetch(keys: list[str]) -> list:
+            db = getattr(local, "db", None)
+            if db is None:  # opened in the thread that uses it
+                db = local.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
+            marks = ",".join("?" * len(keys))
+            found = dict(db.execute(f"SELECT f.key, b.data FROM facts f LEFT JOIN blocks b ON b.key = f.key "
+                                    f"WHERE f.key IN ({marks})", keys).fetchall())
+            out = []
+            for key in keys:
+                if key not in found:
+                    out.append(None)
+                    continue
+                data = found[key]
+                try:
+                    data = zlib.decompress(data) if data is not None else None
+                except zlib.error:  # a damaged block: rebuilt from the facts
+                    data = None
+                out.append((key, data))
+            return out
+
+        def close() -> None:
+            db = getattr(local, "db", None)
+            if db is not None:
+                db.close()
+
+        pending: deque = deque()  # (articles, future of their entries), in order
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-cache") as pool:
+            try:
+                it = iter(articles)
+                more = True
+                while True:
+                    while more and len(pending) < depth:
+                        batch = list(islice(it, chunk))
+                        if not batch:
+                            more = False
+                            break
+                        keys = [article_key(a, self.fingerprint) for a in batch]
+                        pending.append((batch, pool.submit(fetch, keys)))
+                    if not pending:
+                        break
+                    batch, fut = pending.popleft()
+                    for art, found in zip(batch, fut.result()):
+                        self._ahead[id(art)] = found
+                        yield art
+            finally:
+                self._ahead.clear()
+                for _, fut in pending:
+                    fut.cancel()
+                pool.submit(close).result()
+
     def lookup(self, article: Article) -> CachedArticle | None:
         """The cache entry of ``article`` (its facts are not read), or None."""
+        ahead = self._ahead.pop(id(article), None)
+        if ahead is not None:  # read ahead by prefetch(): (key, decompressed block or None)
+            key, data = ahead
+            return self._hit(article, key, data)
         key = article_key(article, self.fingerprint)
         row = self.db.execute("SELECT f.rowid, b.data FROM facts f LEFT JOIN blocks b ON b.key = f.key "
                               "WHERE f.key = ?", (key,)).fetchone()
         if row is None:
             self.misses += 1
             return None
-        block = None
+        data = None
         if row[1] is not None:
             try:
-                block = pickle.loads(zlib.decompress(row[1]))
+                data = zlib.decompress(row[1])
+            except zlib.error:  # a damaged block: rebuilt from the facts
+                data = None
+        return self._hit(article, key, data)
+
+    def _hit(self, article: Article, key: str, data: bytes | None) -> CachedArticle:
+        block = None
+        if data is not None:
+            try:
+                block = pickle.loads(data)
             except Exception:  # noqa: BLE001 - a damaged entry: rebuild the block from the facts
                 block = None
         self.hits += 1

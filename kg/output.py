@@ -49,20 +49,21 @@ PREWARM_TRIPLES = 20_000
 class ArticleRDF:
     """One article's share of the output files (see the module docstring)."""
 
-    trig: str                # its named graph, TriG without prefix lines
-    ttl: str                 # its triples about its own nodes, Turtle without prefix lines
+    # the text as UTF-8 bytes, as the files take it: kept in the cache, bytes unpickle
+    # as one copy where a str is decoded again
+    trig: bytes              # its named graph, TriG without prefix lines
+    ttl: bytes               # its triples about its own nodes, Turtle without prefix lines
     shared: tuple[str, ...]  # N-Triples lines of its other triples (about entities)
     local: int               # how many triples ``ttl`` holds
     used: frozenset          # the IRIs of the kg classes and properties it uses
 
 
-def _body(data: bytes) -> str:
+def _body(data: bytes) -> bytes:
     """Serialiser output without its ``@prefix`` lines (the files declare them once)."""
-    text = data.decode("utf-8")
     start = 0
-    while text.startswith("@prefix", start):
-        start = text.index("\n", start) + 1
-    return text[start:]
+    while data.startswith(b"@prefix", start):
+        start = data.index(b"\n", start) + 1
+    return data[start:]
 
 
 def _by_subject(terms) -> list:
@@ -70,10 +71,10 @@ def _by_subject(terms) -> list:
     return sorted(terms, key=lambda t: t.subject.value)
 
 
-def _turtle_body(triples) -> str:
+def _turtle_body(triples) -> bytes:
     """``triples`` in Turtle, grouped by subject, without the prefix lines."""
     triples = _by_subject(triples)
-    return _body(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)) if triples else ""
+    return _body(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)) if triples else b""
 
 
 def article_rdf(facts: ArticleFacts, nquads: bool = False) -> tuple[ArticleRDF, str | None]:
@@ -90,7 +91,7 @@ def article_rdf(facts: ArticleFacts, nquads: bool = False) -> tuple[ArticleRDF, 
             shared.append(f"{t} .\n")
     triples = _by_subject(triples)
     graph = graph_iri(facts.article.id)
-    trig = f"<{graph}> {{\n{_turtle_body(triples)}}}\n"
+    trig = b"<%s> {\n%s}\n" % (str(graph).encode("utf-8"), _turtle_body(triples))
     ttl = _turtle_body(local)
     text = None
     if nquads:
@@ -109,13 +110,13 @@ def prefix_lines() -> str:
     return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in PREFIXES.items())
 
 
-def _turtle(lines: Iterable[str], graph: str | None = None) -> str:
+def _turtle(lines: Iterable[str], graph: str | None = None) -> bytes:
     """N-Triples ``lines`` as Turtle without prefixes (with ``graph``: as that TriG graph)."""
     data = "".join(lines).encode("utf-8")
     if not data:
-        return ""
+        return b""
     body = _turtle_body(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-    return f"<{graph}> {{\n{body}}}\n" if graph else body
+    return b"<%s> {\n%s}\n" % (graph.encode("utf-8"), body) if graph else body
 
 
 class GraphWriter:
@@ -129,10 +130,10 @@ class GraphWriter:
         self.html_max_nodes = html_max_nodes
         self.views_max_triples = views_max_triples
         self.bounded: dict = {}
-        self._trig = (self.folder / "graph.trig").open("w", encoding="utf-8")
-        self._ttl = (self.folder / "graph.ttl").open("w", encoding="utf-8")
-        self._trig.write(prefix_lines())
-        self._ttl.write(prefix_lines())
+        self._trig = (self.folder / "graph.trig").open("wb")
+        self._ttl = (self.folder / "graph.ttl").open("wb")
+        self._trig.write(prefix_lines().encode("utf-8"))
+        self._ttl.write(prefix_lines().encode("utf-8"))
         self.shared: set[str] = set()
         self.used: set[str] = set()
         self.local = 0

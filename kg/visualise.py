@@ -127,7 +127,10 @@ def _component_layout(g: nx.Graph, nodes: list, seed: int) -> np.ndarray:
     if n == 2:
         return np.array([[0.0, 0.0], [1.0, 0.0]])
     index = {v: i for i, v in enumerate(nodes)}
-    edges = np.array([(index[a], index[b]) for a, b in g.subgraph(nodes).edges()]).reshape(-1, 2)
+    # in a set order: the graph's edge order follows the store's, which can change
+    # from one process to the next, and the sums of forces with it
+    edges = np.array(sorted((min(index[a], index[b]), max(index[a], index[b]))
+                            for a, b in g.subgraph(nodes).edges())).reshape(-1, 2)
     pos = force_layout(n, edges, seed=seed)
     length = np.linalg.norm(pos[edges[:, 0]] - pos[edges[:, 1]], axis=1)
     return pos / max(float(np.median(length)), 1e-6)

@@ -178,6 +178,38 @@ def test_collection_keeps_blocks_and_verdicts_a_run_read_and_deletes_the_others(
     c.close()
 
 
+def test_prefetch_gives_the_same_entries_and_finds_what_this_run_wrote(tmp_path):
+    import threading
+    import zlib
+
+    from kg.cache import Block
+    from kg.model import ArticleFacts
+
+    arts = [Article(id=f"a{i}", text=f"Text {i}.") for i in range(150)]
+    c = FactsCache(tmp_path, "fp")
+    for a in arts[:100]:
+        c.put(a, ArticleFacts(article=a))
+        c.put_block(a, Block(table=(a.id,), sig=f"s-{a.id}", counts={}, rdf=None))
+    damaged = article_key(arts[7], "fp")
+    c.db.execute("UPDATE blocks SET data = ? WHERE key = ?", (zlib.compress(b"not a pickle"), damaged))
+    c.close()
+
+    c = FactsCache(tmp_path, "fp")
+    got = []
+    # a new article met twice: the second time, it is found though not yet committed
+    for a in c.prefetch(iter([*arts, arts[120]]), chunk=16, depth=2):
+        hit = c.lookup(a)
+        if hit is None:
+            c.put(a, ArticleFacts(article=a))
+        got.append((a.id, hit is not None, hit.block.sig if hit and hit.block else None))
+    assert [g[0] for g in got] == [a.id for a in arts] + ["a120"]  # every article, in order
+    assert got[:100] == [(f"a{i}", True, None if i == 7 else f"s-a{i}") for i in range(100)]
+    assert not any(found for _, found, _ in got[100:150]) and got[150] == ("a120", True, None)
+    assert (c.hits, c.misses) == (101, 50)
+    assert not [t for t in threading.enumerate() if t.name.startswith("kg-cache")]
+    c.close()
+
+
 def test_cache_hit_attaches_the_current_article(tmp_path):
     from kg.model import ArticleFacts, Entity
 

@@ -146,14 +146,14 @@ def quads_of(facts_list) -> list[ox.Quad]:
     from kg.resolve import Resolver
 
     resolver = Resolver()
-    nquads, trig = [], [prefix_lines()]
+    nquads, trig = [], [prefix_lines().encode("utf-8")]
     for facts in facts_list:
         rdf, text = article_rdf(resolver.resolve(facts), nquads=True)
         nquads.append(text)
         trig.append(rdf.trig)
     quads = list(ox.parse("".join(nquads).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
     # the TriG blocks of the output files hold the same quads
-    assert set(ox.parse("".join(trig).encode("utf-8"), format=ox.RdfFormat.TRIG)) == set(quads)
+    assert set(ox.parse(b"".join(trig), format=ox.RdfFormat.TRIG)) == set(quads)
     return quads
 
 

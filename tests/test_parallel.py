@@ -300,9 +300,9 @@ def test_the_views_process_stops_as_soon_as_the_graph_outgrows_the_views(tmp_pat
     views = lambda: [p for p in multiprocessing.active_children() if p.name == "kg-views"]  # noqa: E731
     writer = GraphWriter(tmp_path, views_max_triples=10, background=True)
     try:
-        writer.add(ArticleRDF(trig="", ttl="", shared=(), local=5, used=frozenset()))
+        writer.add(ArticleRDF(trig=b"", ttl=b"", shared=(), local=5, used=frozenset()))
         assert len(views()) == 1  # started: the graph may need views
-        writer.add(ArticleRDF(trig="", ttl="", shared=(), local=20, used=frozenset()))
+        writer.add(ArticleRDF(trig=b"", ttl=b"", shared=(), local=20, used=frozenset()))
         assert not views()  # 25 triples: more than the views take
     finally:
         writer.cancel()

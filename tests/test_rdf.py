@@ -57,7 +57,7 @@ def test_article_rdf_splits_own_and_entity_triples(nlp, gaz, rules):
     facts = Resolver().resolve(extract_facts(nlp(art.document), art, gaz, rules))
     rdf, nquads = article_rdf(facts, nquads=True)
     whole = {str(q.triple) for q in ox.parse(nquads.encode(), format=ox.RdfFormat.N_QUADS)}
-    own = {str(t) for t in ox.parse((prefix_lines() + rdf.ttl).encode(), format=ox.RdfFormat.TURTLE)}
+    own = {str(t) for t in ox.parse(prefix_lines().encode() + rdf.ttl, format=ox.RdfFormat.TURTLE)}
     shared = {line[:-3] for line in rdf.shared}  # N-Triples lines without " .\n"
     assert own | shared == whole and not own & shared and rdf.local == len(own)
     assert all(line.startswith("<https://w3id.org/kg-news/id/entity/") for line in rdf.shared)

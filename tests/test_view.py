@@ -244,6 +244,22 @@ def test_layout_positions_are_distinct_and_finite(tiny_graph):
     assert all(np.isfinite(v).all() for v in pos.values())
 
 
+def test_layout_does_not_depend_on_the_order_edges_come_in():
+    # the order of a graph's edges follows the store's, which can differ between processes
+    import random
+
+    rng = random.Random(3)
+    nodes = [f"n{i}" for i in range(40)]
+    edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(70)]
+    positions = []
+    for order in (edges, edges[::-1], rng.sample(edges, len(edges))):
+        g = nx.MultiDiGraph()
+        g.add_nodes_from((n, {"label": n, "cls": "City"}) for n in nodes)
+        g.add_edges_from((b, a) if k % 2 else (a, b) for k, (a, b) in enumerate(order))
+        positions.append(layout_positions(g))
+    assert positions[0] == positions[1] == positions[2]
+
+
 # ----------------------------------------------------------------------------- build and CLI
 def test_build_writes_a_view_with_provenance(sample_build):
     page_html = (sample_build / "graph.html").read_text(encoding="utf-8")
