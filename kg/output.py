@@ -140,6 +140,7 @@ class GraphWriter:
         self.triples = 0
         self.articles = 0
         self._job: ViewsJob | None = None
+        self._graphml_here = False  # graph.graphml is written by wait(), beside the job
 
     def add(self, rdf: ArticleRDF) -> None:
         """Append one article."""
@@ -169,14 +170,17 @@ class GraphWriter:
     def finish(self, html: bool = True) -> None:
         """Close the graph files and write graph.graphml and graph.html (below
         ``views_max_triples``); with ``background``, for a graph of more than
-        ``BACKGROUND_MIN_TRIPLES`` triples (or when the process was started early), in
-        another process (then call :meth:`wait` before using them)."""
+        ``BACKGROUND_MIN_TRIPLES`` triples (or when the process was started early),
+        graph.html in another process and graph.graphml in :meth:`wait`, which must
+        then be called before using them."""
         self.close_graphs()
         if self.views_max_triples is None or self.triples <= self.views_max_triples:
             if self._job is None and self.background and self.triples > BACKGROUND_MIN_TRIPLES:
                 self._job = ViewsJob()
             if self._job is not None:
-                self._job.start(self.folder, html, self.html_max_nodes)
+                # the HTML there; graph.graphml here, in wait(), while that runs
+                self._graphml_here = html
+                self._job.start(self.folder, html, self.html_max_nodes, graphml=not html)
             else:
                 self.bounded.update(write_views(self.folder, html, self.html_max_nodes))
         else:
@@ -189,8 +193,12 @@ class GraphWriter:
                         f"or raise --views-max-triples"}
 
     def wait(self) -> None:
-        """Wait for the views written in the background (raises what made them fail)."""
+        """Write graph.graphml if it is this process's share, and wait for the views
+        written in the background (raises what made them fail)."""
         if self._job is not None:
+            if self._graphml_here:
+                self._graphml_here = False
+                write_views(self.folder, html=False)
             job, self._job = self._job, None
             self.bounded.update(job.result())
 
@@ -212,9 +220,10 @@ class GraphWriter:
         return counts
 
 
-def write_views(folder: Path, html: bool = True, html_max_nodes: int | None = 3_000) -> dict:
-    """Write ``graph.graphml`` and (``html``) ``graph.html`` in ``folder`` from its
-    ``graph.ttl``; returns what was bounded (for ``report.json``)."""
+def write_views(folder: Path, html: bool = True, html_max_nodes: int | None = 3_000,
+                graphml: bool = True) -> dict:
+    """Write ``graph.graphml`` (``graphml``) and ``graph.html`` (``html``) in ``folder``
+    from its ``graph.ttl``; returns what was bounded (for ``report.json``)."""
     from kg.analytics import graph_to_networkx, write_graphml
 
     folder = Path(folder)
@@ -223,7 +232,8 @@ def write_views(folder: Path, html: bool = True, html_max_nodes: int | None = 3_
     store = ox.Store()
     store.bulk_load(path=str(folder / "graph.ttl"), format=ox.RdfFormat.TURTLE)
     nxg = graph_to_networkx(store)
-    write_graphml(nxg, folder / "graph.graphml")
+    if graphml:
+        write_graphml(nxg, folder / "graph.graphml")
     if not html:
         return {}
     from kg.view import view_graph
@@ -254,18 +264,20 @@ def _views_main(conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
     import importlib
 
-    for module in ("kg.analytics", "kg.view", "kg.visualise"):  # imported while the build goes on
+    # imported while the build goes on (scipy's k-d tree lays out components of more
+    # than a thousand nodes: half a second to import)
+    for module in ("kg.analytics", "kg.view", "kg.visualise", "scipy.spatial"):
         importlib.import_module(module)
 
     try:
-        folder, html, html_max_nodes = conn.recv()
+        folder, html, html_max_nodes, graphml = conn.recv()
     except (EOFError, OSError):  # the build did not need the views
         return
     finally:
         conn.close()
     out = Path(folder)
     try:
-        bounded = write_views(out, html, html_max_nodes)
+        bounded = write_views(out, html, html_max_nodes, graphml)
     except BaseException as e:  # noqa: BLE001 - reported to the parent
         (out / ".views.error").write_text(f"{type(e).__name__}: {e}", encoding="utf-8")
         raise SystemExit(1) from None
@@ -290,10 +302,10 @@ class ViewsJob:
             self.proc.start()
         child.close()
 
-    def start(self, folder: Path, html: bool, html_max_nodes: int | None) -> None:
+    def start(self, folder: Path, html: bool, html_max_nodes: int | None, graphml: bool = True) -> None:
         """Write the views of ``folder`` (its graph.ttl)."""
         self.folder = Path(folder)
-        self._conn.send((str(self.folder), html, html_max_nodes))
+        self._conn.send((str(self.folder), html, html_max_nodes, graphml))
         self._conn.close()
 
     def result(self) -> dict:
