@@ -209,7 +209,7 @@ class FactsCache:
         self.misses = 0
         self._pending = 0
         self._touched: list[tuple[str, str]] = []
-        self._ahead: dict[int, tuple[str, bytes | None] | None] = {}  # id(article) -> entry (prefetch)
+        self._ahead: dict[int, tuple[str, bytes | None]] = {}  # id(article) -> entry found by prefetch()
         self.db.execute("BEGIN")
 
     def _touch(self, table: str, key: str) -> None:
@@ -252,18 +252,7 @@ class FactsCache:
             marks = ",".join("?" * len(keys))
             found = dict(db.execute(f"SELECT f.key, b.data FROM facts f LEFT JOIN blocks b ON b.key = f.key "
                                     f"WHERE f.key IN ({marks})", keys).fetchall())
-            out = []
-            for key in keys:
-                if key not in found:
-                    out.append(None)
-                    continue
-                data = found[key]
-                try:
-                    data = zlib.decompress(data) if data is not None else None
-                except zlib.error:  # a damaged block: rebuilt from the facts
-                    data = None
-                out.append((key, data))
-            return out
+            return [(key, _inflate(found[key])) if key in found else None for key in keys]
 
         def close() -> None:
             db = getattr(local, "db", None)
@@ -287,7 +276,8 @@ class FactsCache:
                         break
                     batch, fut = pending.popleft()
                     for art, found in zip(batch, fut.result()):
-                        self._ahead[id(art)] = found
+                        if found is not None:
+                            self._ahead[id(art)] = found
                         yield art
             finally:
                 self._ahead.clear()
@@ -307,13 +297,7 @@ class FactsCache:
         if row is None:
             self.misses += 1
             return None
-        data = None
-        if row[1] is not None:
-            try:
-                data = zlib.decompress(row[1])
-            except zlib.error:  # a damaged block: rebuilt from the facts
-                data = None
-        return self._hit(article, key, data)
+        return self._hit(article, key, _inflate(row[1]))
 
     def _hit(self, article: Article, key: str, data: bytes | None) -> CachedArticle:
         block = None
@@ -405,6 +389,17 @@ class FactsCache:
                 self.db.execute("VACUUM")
         self.db.close()
         return removed
+
+
+def _inflate(data: bytes | None) -> bytes | None:
+    """A stored block decompressed; None for no block or a damaged one (then it is
+    rebuilt from the facts)."""
+    if data is None:
+        return None
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return None
 
 
 def default_cache_dir(out_dir: Path) -> Path:

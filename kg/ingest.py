@@ -72,7 +72,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\ufffe\uffff]")
 _PAGE_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 # any of the three (one scan: most texts have none)
-_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x85\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_UNSAFE = re.compile("[" + "".join(p.pattern[1:-1] for p in (_CONTROLS, _PAGE_BREAKS, _SURROGATES)) + "]")
 
 
 def clean_text(text: str) -> str:
