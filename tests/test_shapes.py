@@ -387,3 +387,88 @@ def test_article_graphs_validated_together_keep_their_own_results():
     assert found["a"] == []
     assert [(v.focus, v.graph) for v in found["b"]] == [("https://w3id.org/kg-news/id/entity/turbat", "b")]
     assert found["b"][0].shape.endswith("EntityLabelShape")
+
+
+def _all_broken() -> Graph:
+    """The valid graph with every broken case of CASES added at once."""
+    return graph("\n".join(extra for extra, _ in CASES.values()))
+
+
+@pytest.mark.parametrize("max_focus", [None, 25])
+def test_flattened_shapes_report_what_the_shapes_file_reports(max_focus):
+    # kg validates with flatten_shapes(shapes.ttl): every result must be the one that
+    # the shapes as written give (same focus, path, value, message, shape, constraint)
+    from kg.validate import _default_path, _load, _validate_one, sorted_violations
+
+    g = _all_broken()
+    as_written, n1 = _validate_one(g, _load(SHAPES), _load(_default_path("kg.ttl")), False, max_focus)
+    result = validate_graph(g, max_focus=max_focus)
+    assert result.violations == sorted_violations(as_written)
+    assert result.focus_nodes_checked == n1
+    if max_focus is None:
+        assert len(as_written) > len(CASES)  # the cases break many shapes, some twice
+        shapes = {v.shape for v in result.violations}
+        assert {str(KGSH.StatementEvidenceShape), str(KGSH.CasualtyKindShape), str(KGSH.EntityLabelShape)} <= shapes
+    else:
+        assert n1 == max_focus and len(as_written) >= 10
+
+
+def test_flatten_shapes_moves_targets_only_where_it_is_safe():
+    from kg.validate import flatten_shapes
+
+    ex = Namespace("https://example.org/")
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <https://example.org/> .
+        ex:Simple a sh:NodeShape ; sh:targetClass ex:A ; sh:targetSubjectsOf ex:p ; sh:property ex:SimpleP .
+        ex:SimpleP sh:path ex:name ; sh:minCount 1 .
+        ex:Used a sh:NodeShape ; sh:targetClass ex:B ; sh:property ex:UsedP .
+        ex:UsedP sh:path ex:name ; sh:maxCount 1 .
+        ex:User a sh:NodeShape ; sh:targetClass ex:C ; sh:node ex:Used .
+        ex:Off a sh:NodeShape ; sh:targetClass ex:D ; sh:deactivated true ; sh:property ex:OffP .
+        ex:OffP sh:path ex:name ; sh:minCount 1 .
+        ex:First a sh:NodeShape ; sh:targetClass ex:E ; sh:property ex:SharedP .
+        ex:Second a sh:NodeShape ; sh:targetClass ex:F ; sh:property ex:SharedP .
+        ex:SharedP sh:path ex:name ; sh:minCount 1 .
+        ex:Own a sh:NodeShape ; sh:targetClass ex:G ; sh:property ex:OwnP .
+        ex:OwnP sh:path ex:name ; sh:targetNode ex:x ; sh:minCount 1 .
+        ex:NoTarget a sh:NodeShape ; sh:property ex:NoTargetP .
+        ex:NoTargetP sh:path ex:name ; sh:minCount 1 .
+    """)
+    before = set(shapes)
+    flat = flatten_shapes(shapes)
+    assert set(shapes) == before  # the input is left alone
+    moved = set(flat) - set(shapes)
+    gone = set(shapes) - set(flat)
+    assert moved == {(ex.SimpleP, SH.targetClass, ex.A), (ex.SimpleP, SH.targetSubjectsOf, ex.p)}
+    assert gone == {(ex.Simple, SH.property, ex.SimpleP)}
+
+
+def test_validate_file_parses_like_rdflib(tmp_path: Path):
+    # Turtle-family files are parsed with pyoxigraph: the same results as through
+    # rdflib's parser, whatever the literals (language tags, datatypes, ill-typed values)
+    extra = """
+        id:bla skos:altLabel "Balochistan Liberation Army"@en-GB , "BLA"^^xsd:string , 7 .
+        id:report-1 kg:wordCount "many"^^xsd:integer .
+        id:article-1 kg:wordCount "-4"^^xsd:integer ; kg:sourceUrl "not typed" .
+        id:attack-1 kg:occurredOn "2026-13-45"^^xsd:date .
+        [] a rdf:Statement ; rdf:subject id:attack-1 ; rdf:predicate kg:occurredOn ;
+           rdf:object "2026-13-45"^^xsd:date ; prov:wasDerivedFrom id:article-1 ; kg:evidence "\\u00c9t\\u00e9" .
+    """
+    g = _all_broken() + graph(extra)
+    for suffix, fmt in ((".ttl", "turtle"), (".nt", "nt")):
+        path = tmp_path / f"graph{suffix}"
+        path.write_text(g.serialize(format=fmt), encoding="utf-8")
+        through_rdflib = validate_graph(load_data(path))
+        fast = validate_file(path)
+        assert _without_bnode_ids(fast.violations) == _without_bnode_ids(through_rdflib.violations)
+        assert len(fast.violations) > len(CASES)
+
+
+def _without_bnode_ids(violations: list[Violation]) -> list[tuple]:
+    # blank node ids differ from parse to parse (an IRI always has a colon)
+    def node(text):
+        return "" if text is None else text if ":" in text else "_:"
+
+    return sorted((v.severity, v.shape, node(v.focus), v.path or "", node(v.value), v.message,
+                   v.constraint or "") for v in violations)
