@@ -410,7 +410,7 @@ class ArticleChecks:
             return
         triples = rdf.local + len(rdf.shared)
         if not self.first or self.size + triples <= self.max_triples:
-            self.first.append((key, sig, graph, rdf.trig.decode("utf-8"), triples))
+            self.first.append((key, sig, graph, rdf.trig, triples))
             self.size += triples
         else:  # the budget is spent: the article graphs taken are validated now, beside the build
             self.full = True
@@ -464,7 +464,7 @@ class ValidationJob:
     started when the validation budget is full, so that the build does not wait for it
     at the end. :meth:`result` gives what the function returns."""
 
-    def __init__(self, graphs: dict[str, str]):
+    def __init__(self, graphs: dict[str, bytes]):
         import multiprocessing
 
         from kg.engine import _sigint_blocked
@@ -496,7 +496,7 @@ class ValidationJob:
         self._conn.close()
 
 
-def _validation_main(conn, graphs: dict[str, str]) -> None:  # pragma: no cover - runs in a child process
+def _validation_main(conn, graphs: dict[str, bytes]) -> None:  # pragma: no cover - runs in a child process
     """Entry point of the :class:`ValidationJob` process."""
     import signal
 

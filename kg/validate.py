@@ -151,10 +151,15 @@ def _default_path(name: str) -> Path:
 _PARSED: dict[tuple[str, float], Graph] = {}
 
 
+def _file_key(path: Path) -> tuple[str, float]:
+    """A file's identity for the caches below: its resolved path and modification time."""
+    path = Path(path).resolve()
+    return str(path), path.stat().st_mtime
+
+
 def _load(path: Path) -> Graph:
     """Parse a Turtle file once per (path, mtime). The graph must not be modified."""
-    path = Path(path).resolve()
-    key = (str(path), path.stat().st_mtime)
+    key = _file_key(path)
     if key not in _PARSED:
         _PARSED[key] = Graph().parse(path, format="turtle")
     return _PARSED[key]
@@ -166,8 +171,7 @@ _FLAT: dict[tuple[str, float], Graph] = {}
 
 def _load_shapes(path: Path) -> Graph:
     """The shapes of ``path`` as :func:`flatten_shapes` gives them, once per (path, mtime)."""
-    path = Path(path).resolve()
-    key = (str(path), path.stat().st_mtime)
+    key = _file_key(path)
     if key not in _FLAT:
         _FLAT[key] = flatten_shapes(_load(path))
     return _FLAT[key]
@@ -476,11 +480,11 @@ def validate_graph(data: Graph | Dataset, shapes_path: str | Path | None = None,
                             focus_nodes_checked=checked, graphs_checked=graphs)
 
 
-def validate_article_graphs(graphs: dict[str, str], prefixes: str = "") -> dict[str, list[Violation]]:
+def validate_article_graphs(graphs: dict[str, str | bytes], prefixes: str = "") -> dict[str, list[Violation]]:
     """Validate article graphs together and say which results belong to which.
 
-    ``graphs`` maps a graph name to its triples in TriG (or Turtle; ``prefixes``, the
-    prefix declarations, are put in front of each). Every graph must hold the triples about
+    ``graphs`` maps a graph name to its triples in TriG (or Turtle), as text or UTF-8
+    bytes; ``prefixes``, the prefix declarations, are put in front of each. Every graph must hold the triples about
     its own nodes (as a build's article graphs do), so their union can be validated in
     one pyshacl run (much faster than one run each); each result is then given to the
     graphs that state something about its focus node.
@@ -493,8 +497,10 @@ def validate_article_graphs(graphs: dict[str, str], prefixes: str = "") -> dict[
     """
     union = _Scratch()
     owners: dict[str, list[str]] = {}
+    head = prefixes.encode("utf-8")
     for name, text in graphs.items():
-        subjects = _parse_into(union, "TRIG", data=(prefixes + text).encode("utf-8"))
+        data = head + (text if isinstance(text, bytes) else text.encode("utf-8"))
+        subjects = _parse_into(union, "TRIG", data=data)
         for subject in subjects:
             owners.setdefault(str(subject), []).append(name)
     found: dict[str, list[Violation]] = {name: [] for name in graphs}
