@@ -9,6 +9,9 @@ of real articles (see ``benchmarks/corpus.py``), then in separate processes:
   processes (defaults: cache on, validation, HTML), from an empty output folder.
 
 Both are timed from before their imports, so that start-up counts alike on both sides.
+With ``--repeat R`` each pair (bare, then kg) runs R times in turn and the figures
+given are the medians, the ratio being the median of the R ratios of a pair: on a
+shared machine, one pair's ratio can move by 0.2 from run to run.
 The script prints words/s of both, their ratio, the peak memory of each (the sum of the
 resident memory of the process and its children, sampled with psutil; without
 psutil, the largest process's ``ru_maxrss``) and the stage times of the build. With
@@ -17,7 +20,7 @@ into the same folder: the cache should let only that article through the pipelin
 
 Figures only: nothing fails on time. Example::
 
-    PYTHONPATH=. python benchmarks/bench_build.py --sizes 100,1000 --jobs 1,2
+    PYTHONPATH=. python benchmarks/bench_build.py --sizes 100,1000 --jobs 1,2 --repeat 3
 """
 from __future__ import annotations
 
@@ -74,6 +77,12 @@ def _child_kg(corpus: Path, out: Path, jobs: int) -> dict:
             "validation_complete": (result.validation or {}).get("complete")}
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
 def run_child(args: list[str]) -> tuple[dict, float]:
     """Run this script as a child with ``args``; return its JSON answer and the peak
     memory (GB) of it and its descendants."""
@@ -109,6 +118,8 @@ def main() -> None:
     ap.add_argument("--no-incremental", dest="incremental", action="store_false",
                     help="skip the re-build with one new article")
     ap.add_argument("--workdir", type=Path, default=None, help="where corpora and outputs go (default: a temp dir)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each (bare, kg) pair, in turn; the figures are the medians")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -127,22 +138,35 @@ def main() -> None:
         n, words = make_corpus(size, corpus)
         print(f"\n== {n:,} articles, {words:,} words")
         for jobs in (int(j) for j in a.jobs.split(",")):
-            bare, bare_mem = run_child(["bare", str(corpus), str(jobs)])
             out = work / f"out-{size}-j{jobs}"
-            shutil.rmtree(out, ignore_errors=True)
-            kg, kg_mem = run_child(["kg", str(corpus), str(out), str(jobs)])
-            bare_wps = words / bare["total_s"]
-            bare_pipe_wps = words / bare["pipe_s"]
-            kg_wps = kg["words"] / kg["total_s"]
+            pairs = []
+            for _ in range(max(1, a.repeat)):
+                bare, bare_mem = run_child(["bare", str(corpus), str(jobs)])
+                shutil.rmtree(out, ignore_errors=True)
+                kg, kg_mem = run_child(["kg", str(corpus), str(out), str(jobs)])
+                pairs.append((bare, bare_mem, kg, kg_mem, (kg["words"] / kg["total_s"]) / (words / bare["total_s"])))
+                if a.repeat > 1:
+                    print(f"-j {jobs}: run {len(pairs)}: bare {bare['total_s']:.1f} s, kg {kg['total_s']:.1f} s, "
+                          f"ratio {pairs[-1][4]:.2f}", flush=True)
+            # the pair whose ratio is the median (with an even count, the lower one)
+            bare, bare_mem, kg, kg_mem, ratio = sorted(pairs, key=lambda p: p[4])[(len(pairs) - 1) // 2]
+            bare_wps = words / _median([p[0]["total_s"] for p in pairs])
+            bare_pipe_wps = words / _median([p[0]["pipe_s"] for p in pairs])
+            kg_s = _median([p[2]["total_s"] for p in pairs])
+            kg_wps = kg["words"] / kg_s
             t = kg["timings"]
             row = {"articles": n, "words": words, "jobs": jobs, "bare_wps": bare_wps, "kg_wps": kg_wps,
-                   "ratio": kg_wps / bare_wps, "bare_pipe_wps": bare_pipe_wps, "bare_peak_gb": bare_mem,
-                   "kg_peak_gb": kg_mem, "kg_s": kg["total_s"], "triples": kg["triples"], "timings": t}
+                   "ratio": ratio, "ratios": [round(p[4], 3) for p in pairs], "bare_pipe_wps": bare_pipe_wps,
+                   "bare_peak_gb": max(p[1] for p in pairs), "kg_peak_gb": max(p[3] for p in pairs),
+                   "kg_s": kg_s, "triples": kg["triples"], "timings": t}
             rows.append(row)
-            print(f"-j {jobs}: bare spaCy {bare_wps:,.0f} words/s (import {bare['import_s']:.1f} s + load {bare['load_s']:.1f} s + pipe "
-                  f"{bare['pipe_s']:.1f} s; pipe alone {bare_pipe_wps:,.0f} words/s, peak {bare_mem:.2f} GB)")
-            print(f"       kg build   {kg_wps:,.0f} words/s ({kg['total_s']:.1f} s, {kg['triples']:,} triples, "
-                  f"peak {kg_mem:.2f} GB)  ratio kg/bare = {kg_wps / bare_wps:.2f}")
+            many = f" (medians of {len(pairs)} runs)" if len(pairs) > 1 else ""
+            print(f"-j {jobs}: bare spaCy {bare_wps:,.0f} words/s{many} (import {bare['import_s']:.1f} s + load "
+                  f"{bare['load_s']:.1f} s + pipe {bare['pipe_s']:.1f} s; pipe alone {bare_pipe_wps:,.0f} words/s, "
+                  f"peak {row['bare_peak_gb']:.2f} GB)")
+            print(f"       kg build   {kg_wps:,.0f} words/s ({kg_s:.1f} s, {kg['triples']:,} triples, "
+                  f"peak {row['kg_peak_gb']:.2f} GB)  ratio kg/bare = {ratio:.2f}"
+                  + (f" (of {', '.join(f'{p[4]:.2f}' for p in pairs)})" if len(pairs) > 1 else ""))
             stages = ("setup", "ingest", "nlp", "extraction", "cache", "resolution", "rdf", "outputs", "validation")
             print("       stages: " + ", ".join(f"{s} {t.get(s, 0):.1f}s" for s in stages)
                   + ("" if kg["validation_complete"] in (None, True) else " (validation sampled)"))
