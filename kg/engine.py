@@ -82,9 +82,9 @@ def extract_batch(spec: PipelineSpec, articles: list[Article]) -> Extracted:
     >>> out.facts[0].article.id                                                            # doctest: +SKIP
     'x'
     """
-    from kg.extract import extract_facts
-
     t = time.perf_counter()
+    from kg.extract import extract_facts  # (with spaCy: the first batch of a process pays for the import)
+
     p = pipeline(spec)
     out = Extracted(facts=[], parsed=len(articles))
     out.setup_s = time.perf_counter() - t

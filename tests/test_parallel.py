@@ -99,6 +99,58 @@ def test_indexed_matcher_not_in_and_pos(nlp):
     assert ours(doc) == theirs(doc) != []
 
 
+def test_indexed_matcher_prunes_candidates_without_changing_matches(make_doc):
+    """Heads without a dependant among the candidates (and the other way round) are
+    dropped before spaCy's product of candidates: the same matches, in the same order,
+    for chains of ">", a ">>" beside them, and two matches in one sentence."""
+    from spacy.matcher import DependencyMatcher
+
+    from kg.extract.depmatch import IndexedDependencyMatcher
+
+    # "Militants attacked the camp and gunmen attacked a post near Quetta ; police said ."
+    words = ["Militants", "attacked", "the", "camp", "and", "gunmen", "attacked", "a", "post", "near", "Quetta",
+             ";", "police", "said", "."]
+    heads = [1, 13, 3, 1, 1, 6, 1, 8, 6, 8, 9, 13, 13, 13, 13]
+    deps = ["nsubj", "ccomp", "det", "dobj", "cc", "nsubj", "conj", "det", "dobj", "prep", "pobj", "punct",
+            "nsubj", "ROOT", "punct"]
+    pos = ["NOUN", "VERB", "DET", "NOUN", "CCONJ", "NOUN", "VERB", "DET", "NOUN", "ADP", "PROPN", "PUNCT",
+           "NOUN", "VERB", "PUNCT"]
+    doc = make_doc(words, heads, deps, pos=pos, lemmas=[w.lower() if w != "attacked" else "attack" for w in words])
+    patterns = {
+        "subject-verb-object": [
+            {"RIGHT_ID": "v", "RIGHT_ATTRS": {"LEMMA": "attack"}},
+            {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "s", "RIGHT_ATTRS": {"DEP": "nsubj"}},
+            {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "o", "RIGHT_ATTRS": {"DEP": "dobj"}}],
+        "object-near-place": [  # only the second verb has a "near" phrase under its object
+            {"RIGHT_ID": "v", "RIGHT_ATTRS": {"POS": "VERB"}},
+            {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "o", "RIGHT_ATTRS": {"DEP": "dobj"}},
+            {"LEFT_ID": "o", "REL_OP": ">", "RIGHT_ID": "p", "RIGHT_ATTRS": {"LOWER": "near"}},
+            {"LEFT_ID": "p", "REL_OP": ">", "RIGHT_ID": "x", "RIGHT_ATTRS": {"POS": "PROPN"}}],
+        "said-over-place": [  # ">>" is left to spaCy
+            {"RIGHT_ID": "s", "RIGHT_ATTRS": {"LOWER": "said"}},
+            {"LEFT_ID": "s", "REL_OP": ">>", "RIGHT_ID": "x", "RIGHT_ATTRS": {"POS": "PROPN"}},
+            {"LEFT_ID": "s", "REL_OP": ">", "RIGHT_ID": "n", "RIGHT_ATTRS": {"DEP": "nsubj"}}],
+        "no-match": [  # a "near" with no place under it anywhere
+            {"RIGHT_ID": "p", "RIGHT_ATTRS": {"LOWER": "near"}},
+            {"LEFT_ID": "p", "REL_OP": ">", "RIGHT_ID": "x", "RIGHT_ATTRS": {"POS": "NOUN"}}],
+    }
+    ours, theirs = IndexedDependencyMatcher(doc.vocab), DependencyMatcher(doc.vocab)
+    for name, pattern in patterns.items():
+        ours.add(name, [pattern])
+        theirs.add(name, [pattern])
+    expected = theirs(doc)
+    assert ours(doc) == expected
+    found = {(doc.vocab.strings[key], tuple(ids)) for key, ids in expected}
+    assert found == {("subject-verb-object", (1, 0, 3)), ("subject-verb-object", (6, 5, 8)),
+                     ("object-near-place", (6, 8, 9, 10)), ("said-over-place", (13, 10, 12))}
+    # the pruning: "attacked" (1) has no dobj with a "near" under it, so it is no
+    # candidate of "object-near-place"; "near" has no NOUN dependant at all
+    maps = ours._get_keys_to_position_maps(doc)
+    near_place = ours.pattern_nodes[1]
+    assert [i for tree in maps.values() for i in tree.get(near_place[0], [])] == [6]
+    assert not any(k in tree for tree in maps.values() for k in ours.pattern_nodes[3])
+
+
 def test_html_view_is_capped_and_reported(tmp_path):
     import json
 

@@ -9,6 +9,14 @@ question from a per-document index (attribute value → token positions) with se
 operations, and leaves the tree matching (``_get_matches``) to spaCy, so the matches,
 and their order, are the same.
 
+spaCy then tries every combination of the nodes' candidates in a sentence (a cartesian
+product) and checks the relations of each. Before handing the candidates over, this
+matcher drops those that cannot be part of any match through a ``>`` relation (a head
+and its dependant): a candidate for the head must have a candidate for the dependant
+among its children, and the other way round, until nothing changes. The matches are the
+same, in the same order (a product over shorter lists, without the tuples that would
+have failed), and spaCy has about half as much to check.
+
 Only plain string attributes (``ORTH``, ``TEXT``, ``LOWER``, ``LEMMA``, ``NORM``,
 ``SHAPE``, ``POS``, ``TAG``, ``DEP``, ``ENT_TYPE``) with a string value or ``IN`` /
 ``NOT_IN`` lists are indexed; a pattern using anything else (regular expressions,
@@ -63,7 +71,9 @@ class IndexedDependencyMatcher(DependencyMatcher):
         super().__init__(vocab, validate=validate)
         self.node_tests: dict[int, list] = {}  # matcher key of a node -> its tests
         self.pattern_nodes: list[list[int]] = []  # the node keys of each pattern
+        self.pattern_edges: list[list[tuple[int, int]]] = []  # (head, dependant) node indexes of its ">"
         self._ids: dict = {}
+        self._plan: tuple | None = None
         self.indexed = True
 
     def add(self, key, patterns, *, on_match=None) -> None:
@@ -79,81 +89,112 @@ class IndexedDependencyMatcher(DependencyMatcher):
                 nodes.append(self._get_matcher_key(norm, i, j))
                 self.node_tests[nodes[-1]] = tests
             self.pattern_nodes.append(nodes)
+            index = {node["RIGHT_ID"]: j for j, node in enumerate(pattern)}
+            self.pattern_edges.append([(index[node["LEFT_ID"]], j) for j, node in enumerate(pattern)
+                                       if node.get("REL_OP") == ">"])
+        self._plan = None
 
     def remove(self, key) -> None:  # pragma: no cover - not used by kg
         super().remove(key)
         self.indexed = False
 
-    def _value_ids(self, attr: str, values: frozenset[str]) -> np.ndarray:
+    def _value_ids(self, attr: str, values: frozenset[str]) -> frozenset[int]:
         """The ids ``Doc.to_array`` gives the ``values`` of ``attr`` (memoised)."""
         key = (attr, values)
         ids = self._ids.get(key)
         if ids is None:
             if attr == "POS":
-                ids = [IDS[v] for v in values if v in IDS]
+                ids = frozenset(IDS[v] for v in values if v in IDS)
             else:
-                ids = [get_string_id(v) for v in values]
-            ids = self._ids[key] = np.array(sorted(ids), dtype=np.uint64)
+                ids = frozenset(get_string_id(v) for v in values)
+            self._ids[key] = ids
         return ids
+
+    def _tests_plan(self) -> tuple:
+        """``(attributes, {(attr, values): ids}, [(node key, [(attr, op, (attr, values))])])``."""
+        if self._plan is None:
+            attrs = sorted({attr for tests in self.node_tests.values() for attr, _, _ in tests})
+            tests: dict = {}
+            nodes = []
+            for node_key, node in self.node_tests.items():
+                for attr, _, values in node:
+                    tests.setdefault((attr, values), self._value_ids(attr, values))
+                nodes.append((node_key, [(attr, op, (attr, values)) for attr, op, values in node]))
+            self._plan = (attrs, tests, nodes)
+        return self._plan
 
     def _get_keys_to_position_maps(self, doc):
         if not self.indexed:
             return super()._get_keys_to_position_maps(doc)
         n = len(doc)
-        needed = sorted({attr for tests in self.node_tests.values() for attr, _, _ in tests})
-        array = doc.to_array([*needed, "HEAD"]).reshape(n, len(needed) + 1) if n else \
-            np.zeros((0, len(needed) + 1), dtype=np.uint64)
-        column = {attr: array[:, k] for k, attr in enumerate(needed)}
-        masks: dict = {}  # (attr, values) -> tokens with one of the values
-        candidates: dict[int, np.ndarray] = {}  # node key -> tokens that satisfy its tests
-        for node_key, tests in self.node_tests.items():
-            mask = None
-            for attr, op, values in tests:
-                found = masks.get((attr, values))
+        attrs, tests, nodes = self._tests_plan()
+        columns = doc.to_array([*attrs, "HEAD"]).reshape(n, len(attrs) + 1).T.tolist() if n else \
+            [[] for _ in range(len(attrs) + 1)]
+        # the index: attribute -> value -> positions
+        index = {}
+        for attr, column in zip(attrs, columns):
+            positions: dict[int, list[int]] = {}
+            for i, v in enumerate(column):
+                found = positions.get(v)
                 if found is None:
-                    ids, col = self._value_ids(attr, values), column[attr]
-                    if len(ids) <= 8:  # a few comparisons beat np.isin's set-up on short columns
-                        found = np.zeros(n, dtype=bool)
-                        for v in ids:
-                            found |= col == v
-                    else:
-                        found = np.isin(col, ids)
-                    masks[(attr, values)] = found
+                    positions[v] = [i]
+                else:
+                    found.append(i)
+            index[attr] = positions
+        having: dict = {}  # (attr, values) -> tokens with one of the values
+        for key, ids in tests.items():
+            positions = index[key[0]]
+            found = set()
+            for v in ids & positions.keys():
+                found.update(positions[v])
+            having[key] = found
+        everything = None
+        candidates: dict[int, set[int]] = {}  # node key -> tokens that satisfy its tests
+        for node_key, node in nodes:
+            kept = None
+            for _, op, key in node:
+                found = having[key]
                 if op == "NOT_IN":
-                    found = ~found
-                mask = found if mask is None else mask & found
-            candidates[node_key] = np.arange(n) if mask is None else np.flatnonzero(mask)
-        # the root of each token's tree, as spaCy computes it (the last ancestor):
-        # follow the heads until nothing moves (as many steps as the deepest tree)
-        heads = np.arange(n, dtype=np.int64) + array[:, -1].view(np.int64)
+                    if everything is None:
+                        everything = set(range(n))
+                    found = everything - found
+                kept = found if kept is None else kept & found
+            candidates[node_key] = set(range(n)) if kept is None else kept
+        # the root of each token's tree, as spaCy computes it (the last ancestor)
+        heads = [i + h for i, h in enumerate(np.array(columns[-1], dtype=np.uint64).view(np.int64).tolist())]
         roots = heads
         while True:
-            up = heads[roots]
-            if np.array_equal(up, roots):
+            up = [roots[r] for r in roots]
+            if up == roots:
                 break
             roots = up
-        # a pattern can only match in a tree holding a candidate for each of its nodes:
-        # its nodes' candidates elsewhere are left out (spaCy would try and drop them)
         maps: dict = defaultdict(lambda: defaultdict(list))
         first: dict[int, int] = {}  # root -> its first candidate kept
-        for nodes in self.pattern_nodes:
-            trees = None
-            for node_key in nodes:
-                found = set(roots[candidates[node_key]].tolist())
-                trees = found if trees is None else trees & found
-                if not trees:
-                    break
+        for keys, edges in zip(self.pattern_nodes, self.pattern_edges):
+            sets = [candidates[k] for k in keys]
+            # a head needs a dependant among its children and the dependant that head
+            changed = bool(edges)
+            while changed and all(sets):
+                changed = False
+                for h, d in edges:
+                    deps = {i for i in sets[d] if heads[i] in sets[h] and heads[i] != i}
+                    hs = sets[h] & {heads[i] for i in deps}
+                    if len(deps) != len(sets[d]) or len(hs) != len(sets[h]):
+                        sets[h], sets[d] = hs, deps
+                        changed = True
+            if not all(sets):
+                continue
+            # and a match lies in one tree, holding a candidate for each node
+            trees = set.intersection(*({roots[i] for i in s} for s in sets))
             if not trees:
                 continue
-            allowed = np.zeros(n, dtype=bool)
-            allowed[list(trees)] = True
-            for node_key in nodes:
-                cand = candidates[node_key]
-                for i in cand[allowed[roots[cand]]].tolist():  # in order
-                    root = int(roots[i])
-                    maps[root][node_key].append(i)
-                    if i < first.get(root, n):
-                        first[root] = i
+            for node_key, s in zip(keys, sets):
+                for i in sorted(s):  # in order
+                    root = roots[i]
+                    if root in trees:
+                        maps[root][node_key].append(i)
+                        if i < first.get(root, n):
+                            first[root] = i
         # trees in document order (spaCy's token matcher meets them by first candidate;
         # a tree is a sentence, so any of its tokens gives the same order)
         ordered = defaultdict(lambda: defaultdict(list))
