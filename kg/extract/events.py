@@ -25,6 +25,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.context import PLACE_CLASSES, PLACE_RANK, DocContext, emit, emit_literal, is_a
 from kg.extract.dates import normalise
+from kg.extract.rules import TAKING_VERBS
 from kg.model import Event
 
 MODALS = {"will", "would", "could", "might", "may", "should", "shall", "must"}
@@ -68,7 +69,10 @@ def trigger_of(tok: Token, ctx: DocContext):
     """The trigger entry a token opens, or None."""
     rules = ctx.rules
     lemma, low = tok.lemma_.lower(), tok.lower_
-    if tok.pos_ == "VERB":
+    pos = tok.pos_
+    if pos == "VERB":
+        if lemma not in rules.words["trigger_verb_openers"]:
+            return None  # (what every test below would conclude)
         if lemma in rules.words["weapon_verbs"] and any(
                 c.dep_ == "dobj" and c.lemma_.lower() in rules.words["weapons"] for c in tok.children):
             return rules.verb_trigger.get("attack")  # "launched missiles at Israel"
@@ -76,16 +80,18 @@ def trigger_of(tok: Token, ctx: DocContext):
                 c.dep_ == "dobj" and (c.lemma_.lower() in rules.words["force_nouns"] or c.lower_ in rules.words["force_nouns"])
                 for c in tok.children):
             return rules.verb_trigger.get("attack")  # "security forces employing lethal force"
-        if lemma in ("take", "capture", "seize", "overrun", "storm") and any(
+        if lemma in TAKING_VERBS and any(
                 c.dep_ == "dobj" and ctx.cls_of(ctx.tok2key.get(c.i)) in ("City", "Region") for c in tok.children):
             return rules.verb_trigger.get("attack")  # "the M23 has taken Goma"
         if lemma == "carry" or lemma in rules.words["perpetration_verbs"]:
             return None
         return rules.verb_trigger.get(lemma)
-    if tok.pos_ in ("NOUN", "PROPN"):
+    if pos in ("NOUN", "PROPN"):
+        if lemma not in rules.words["trigger_noun_openers"] and low not in rules.words["trigger_noun_openers"]:
+            return None  # (what every test below would conclude)
         if tok.ent_type_ in ("DATE", "TIME", "CARDINAL", "PERSON", "GPE"):
             return None
-        if tok.pos_ == "PROPN" and tok.i in ctx.tok2key:
+        if pos == "PROPN" and tok.i in ctx.tok2key:
             return None
         compound = [c for c in tok.children if c.dep_ == "compound" and c.i == tok.i - 1]
         if compound:

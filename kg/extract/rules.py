@@ -98,6 +98,10 @@ class Rules:
     words: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
+# verbs that open an attack when their object is a city or region ("the M23 has taken Goma")
+TAKING_VERBS = frozenset({"take", "capture", "seize", "overrun", "storm"})
+
+
 @cache
 def load_rules(folder: Path | None = None) -> Rules:
     """Load every rule file from ``folder`` (default: the package's ``kg/rules``)."""
@@ -139,6 +143,12 @@ def load_rules(folder: Path | None = None) -> Rules:
     for key in ("perpetration_verbs", "anaphoric_determiners",
                 "new_event_modifiers", "skip_noun_modifiers", "weapon_verbs", "weapons", "force_verbs", "force_nouns"):
         r.words[key] = _words(p, key, ev.get(key, []))
+    # the words a token needs, as a lemma or lower-case form, for ``trigger_of`` to look
+    # further (a verb trigger, a verb that takes a weapon, force or place as its object;
+    # a noun trigger or the head word of a two-word one): other tokens are no trigger
+    r.words["trigger_verb_openers"] = frozenset(r.verb_trigger) | r.words["weapon_verbs"] | \
+        r.words["force_verbs"] | TAKING_VERBS
+    r.words["trigger_noun_openers"] = frozenset(r.noun_trigger) | {n.split()[-1] for n in r.noun_trigger}
 
     p = folder / "casualties.yaml"
     r.casualties = cas = _load(p)
