@@ -75,9 +75,10 @@ def clean_name(text: str) -> str:
 _INSTITUTIONS: dict[int, tuple] = {}
 
 
-def _institution_index(lex: dict) -> tuple[dict, dict]:
+def _institution_index(lex: dict) -> tuple[dict, dict, frozenset]:
     """The lexicon's regional and national institution entries by head word (regional:
-    word -> entries; national: word -> (position, entry)), built once per lexicon."""
+    word -> entries; national: word -> (position, entry)), and the words a token needs
+    (as its form or lemma) for any entry to be looked up, built once per lexicon."""
     found = _INSTITUTIONS.get(id(lex))
     if found is None or found[0] is not lex:
         regional: dict[str, list] = {}
@@ -89,8 +90,9 @@ def _institution_index(lex: dict) -> tuple[dict, dict]:
         for n, item in enumerate(lex.get("institutions", [])):
             for head in dict.fromkeys(item["heads"]):
                 national.setdefault(head, []).append((n, item))
-        found = _INSTITUTIONS[id(lex)] = (lex, regional, national)
-    return found[1], found[2]
+        openers = frozenset(regional) | frozenset(national) | {h.split()[-1] for h in national if h.split()}
+        found = _INSTITUTIONS[id(lex)] = (lex, regional, national, openers)
+    return found[1], found[2], found[3]
 
 
 class DocContext:
@@ -432,14 +434,16 @@ class DocContext:
         if tok.i in self.tok2key:
             return self.tok2key[tok.i]
         lemma, low = tok.lemma_.lower(), tok.lower_
+        lex = self.rules.lexicon
+        regional, national, openers = _institution_index(lex)
+        if low not in openers and lemma not in openers:
+            return None  # no entry has this word as its head (or a head's last word)
         compound = " ".join(c.lower_ for c in tok.children if c.dep_ == "compound" and c.i < tok.i)
         phrase = f"{compound} {low}".strip()
-        lex = self.rules.lexicon
         # regional: "provincial officials"
         mods = {c.lower_ for c in tok.children if c.dep_ in ("amod", "compound")}
         if tok.i > 0:
             mods.add(self.doc[tok.i - 1].lower_)  # "the provincial government spokesperson"
-        regional, national = _institution_index(lex)
         for item in regional.get(low, ()):
             if mods & item["_modifiers"] and self.home_region:
                 region = self.facts.entities[self.home_region]
