@@ -19,6 +19,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from kg.paths import ontology_dir
@@ -59,18 +60,27 @@ class Entry:
         return (self.name, *self.aliases)
 
 
+_DASHES = re.compile("[\u2010-\u2015\u2212]")
+_POSSESSIVE = re.compile(r"'s\b")
+_PUNCTUATION = re.compile(r"[^\w\s-]")
+_ARTICLE = re.compile(r"^(the|a|an)\s+")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
-    """Case- and punctuation-folded form of a name, used for look-ups.
+    """Case- and punctuation-folded form of a name, used for look-ups (memoised: the
+    same names come back in every article).
 
     >>> fold("The Baloch Liberation Army's")
     'baloch liberation army'
     """
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub("[\u2010-\u2015\u2212]", "-", text).replace("\u2019", "'")
-    text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"[^\w\s-]", " ", text)
-    text = re.sub(r"^(the|a|an)\s+", "", text.strip())
-    return re.sub(r"\s+", " ", text).strip()
+    text = _DASHES.sub("-", text).replace("\u2019", "'")
+    text = _POSSESSIVE.sub("", text)
+    text = _PUNCTUATION.sub(" ", text)
+    text = _ARTICLE.sub("", text.strip())
+    return _SPACES.sub(" ", text).strip()
 
 
 @dataclass

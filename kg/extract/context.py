@@ -63,12 +63,18 @@ def is_a(cls: str, allowed: set[str] | frozenset[str]) -> bool:
     return False
 
 
+_BRACKET = re.compile(r"\s*[(\[]")
+_SPACES = re.compile(r"\s+")
+_THE = re.compile(r"^(?:the|The|THE)\s+")
+_POSSESSIVE_END = re.compile(r"(?:'s|’s|'|’)$")
+
+
 def clean_name(text: str) -> str:
     """A mention's text without a leading article, possessive or stray punctuation."""
-    text = re.split(r"\s*[(\[]", text, maxsplit=1)[0] if not text.lstrip().startswith("(") else text
-    text = re.sub(r"\s+", " ", text).strip(" \t\n,;:\"'“”‘’()[]")
-    text = re.sub(r"^(?:the|The|THE)\s+", "", text)
-    text = re.sub(r"(?:'s|’s|'|’)$", "", text)
+    text = _BRACKET.split(text, maxsplit=1)[0] if not text.lstrip().startswith("(") else text
+    text = _SPACES.sub(" ", text).strip(" \t\n,;:\"'“”‘’()[]")
+    text = _THE.sub("", text)
+    text = _POSSESSIVE_END.sub("", text)
     return text.strip(" \t\n,;:\"'“”‘’()[]")
 
 

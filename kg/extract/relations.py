@@ -30,6 +30,7 @@ LEADER_TITLES = {"president", "prime minister", "premier", "chief minister", "go
                  "king", "queen", "emir", "supreme leader", "secretary-general", "secretary general", "mayor",
                  "chancellor", "interior minister", "foreign minister", "defense minister", "defence minister",
                  "information minister", "minister", "sultan"}
+LEADER_TITLE_HEADS = frozenset(t.split()[-1] for t in LEADER_TITLES)
 
 
 _MATCHERS: dict[tuple[int, int], DependencyMatcher] = {}
@@ -257,6 +258,8 @@ def role_relations(ctx: DocContext) -> None:
                 _emit_role(ctx, key, role, quals, head, span.sent)
     # role-only people: "the Chief Minister of Balochistan", "Pakistan's interior minister"
     for tok in ctx.tokens:
+        if tok.lower_ not in LEADER_TITLE_HEADS:
+            continue  # (the title found below must end with this word)
         if tok.i in ctx.tok2key or tok.i in done or tok.pos_ not in ("NOUN", "PROPN"):
             continue
         if tok.ent_type_ == "PERSON" or any(c.ent_type_ == "PERSON" for c in tok.children):
