@@ -311,7 +311,8 @@ def link_reports(ctx: DocContext, frames: list[Frame]) -> set[str]:
     keep: set[str] = set()
     seen = set()
     for tok, rep, kind_tok in _inherit_victims(list(figures(ctx))):
-        same = [f for f in frames if f.sent == tok.sent and f.key]
+        sent = ctx.sent_of(tok.i)
+        same = [f for f in frames if f.key and f.sent == sent]
         event = None
         if same:
             linked = [f for f in same if _linked(kind_tok, f.trigger)]

@@ -119,7 +119,19 @@ class DocContext:
         self.home_region: str | None = None
         self._generic: dict[int, str | None] = {}
         self.full_dates: list | None = None  # see events._latest_date_before
+        self._sents: list[Span] | None = None
+        self._sent_index: list[int] = []
         self._build_entities()
+
+    def sent_of(self, i: int) -> Span:
+        """The sentence of token ``i``: the same ``Span`` as ``doc[i].sent``, but made once
+        per sentence (``Token.sent`` looks for the sentence's bounds at every call)."""
+        if self._sents is None:
+            self._sents = list(self.doc.sents)
+            self._sent_index = [0] * len(self.tokens)
+            for k, sent in enumerate(self._sents):
+                self._sent_index[sent.start:sent.end] = [k] * (sent.end - sent.start)
+        return self._sents[self._sent_index[i]]
 
     # ----------------------------------------------------------------- evidence
     def evidence(self, sent: Span, rule: str) -> Evidence:

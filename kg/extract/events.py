@@ -392,8 +392,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             for q, _ in _args_via_prep(t_role.head, {"in", "across", "near"}):
                 place(q, "ev.arg.place.victims")
     if t.pos_ != "VERB" and not fr.targets:
-        for v in t.sent:
-            if v.i > t.i and v.lemma_.lower() in ("target", "hit") and v.tag_ == "VBD" \
+        for v in ctx.tokens[t.i + 1:fr.sent.end]:  # (the rest of the trigger's sentence)
+            if v.lemma_.lower() in ("target", "hit") and v.tag_ == "VBD" \
                     and not any(c.dep_ in ("nsubj", "nsubjpass") for c in v.children):
                 objs = [c for c in v.children if c.dep_ == "dobj"] or ([v.head] if v.dep_ == "amod" else [])
                 for o in objs:
