@@ -63,6 +63,22 @@ def test_pattern_rule_on_a_hand_built_doc(make_doc, gaz, rules):
     assert ("g:iran", "supports", "g:houthis", "rel.supports.backed") in rels
 
 
+def test_sentence_of_a_token_is_spacys(make_doc, gaz, rules):
+    """``DocContext.sent_of`` gives the sentence spaCy gives (``Token.sent``), for
+    every token of a two-sentence parse and a one-token sentence."""
+    from kg.extract.context import DocContext
+    from kg.model import Article
+
+    words = ["Gunmen", "attacked", "Quetta", ".", "Police", "said", "so", ".", "Yes"]
+    heads = [1, 1, 1, 1, 5, 5, 5, 5, 8]
+    deps = ["nsubj", "ROOT", "dobj", "punct", "nsubj", "ROOT", "advmod", "punct", "ROOT"]
+    doc = make_doc(words, heads, deps)
+    ctx = DocContext(doc, Article(id="s", text=doc.text), gaz, rules)
+    assert [(ctx.sent_of(t.i).start, ctx.sent_of(t.i).end) for t in doc] == \
+        [(t.sent.start, t.sent.end) for t in doc] == [(0, 4)] * 4 + [(4, 8)] * 4 + [(8, 9)]
+    assert ctx.sent_of(5) is ctx.sent_of(7)  # one Span per sentence
+
+
 def test_relation_rules_are_validated_data(tmp_path):
     import shutil
 
