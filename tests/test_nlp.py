@@ -1,4 +1,5 @@
-"""The pipeline's own pieces: the attribute ruler's faster matching gives spaCy's matches."""
+"""The pipeline's own pieces: the attribute ruler's faster matching gives spaCy's matches, and
+the gazetteer's phrase matching gives the entities spaCy's entity ruler gives."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ import spacy
 from spacy.tokens import Doc
 
 from conftest import DEV
-from kg.nlp import MODEL, AttributeMatches
+from kg.nlp import MODEL, AttributeMatches, GazetteerMatches, pattern_tokens, ruler_patterns
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +95,79 @@ def test_patterns_it_does_not_know_fall_back_to_the_matcher():
     ruler.match = fast
     doc = ruler(nlp.make_doc("a big big deal for you"))
     assert [t.lemma_ for t in doc] == ["", "three", "three", "matter", "three", "three"]
+
+
+# ----------------------------------------------------------------------------- gazetteer ruler
+AMBIGUOUS = ["Tripoli", "TRIPOLI", "Djibouti", "DJIBOUTI", "Monaco", "MONACO", "San Marino", "Luxembourg"]
+
+
+def _stock_ruler_pipeline(gaz):
+    """kg's pipeline with spaCy's entity ruler matching the patterns itself."""
+    nlp = spacy.load(MODEL)
+    ruler = nlp.get_pipe("attribute_ruler")
+    ruler.match = AttributeMatches(ruler)
+    nlp.add_pipe("kg_newline_sentences", before="parser")
+    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH", "validate": False})
+    with nlp.select_pipes(enable=[]):
+        ruler.add_patterns(ruler_patterns(gaz))
+    return nlp
+
+
+def test_gazetteer_matches_give_the_entities_of_spacys_ruler(nlp, gaz):
+    """Every sample (and dev-set) article, and names that several gazetteer entries
+    share at sixty positions in a sentence: the same entities, labels and ids as
+    spaCy's entity ruler, whose choice between two entries of one name depends on
+    where the name is (both are met below)."""
+    import random
+
+    assert isinstance(nlp.get_pipe("entity_ruler").match, GazetteerMatches)
+    stock = _stock_ruler_pipeline(gaz)
+    rng = random.Random(5)
+    names = list(AMBIGUOUS)
+    texts = _texts()
+    for k in range(60):
+        rng.shuffle(names)
+        texts.append(" ".join(["Officials said"] + ["that"] * k + [
+            f"{names[0]} and {names[1]} met {names[2]}, with Quetta and {names[3]} in {names[4]}."]))
+    ents = 0
+    ids: dict[str, set] = {}
+    for a, b in zip(stock.pipe(texts), nlp.pipe(texts)):
+        assert [(e.start, e.end, e.label_, e.ent_id_) for e in b.ents] == \
+            [(e.start, e.end, e.label_, e.ent_id_) for e in a.ents]
+        ents += len(a.ents)
+        for e in a.ents:
+            ids.setdefault(e.text.lower(), set()).add(e.ent_id_)
+    assert ents > 300
+    assert ids["tripoli"] == {"tripoli", "tripoli-lebanon"}  # spaCy's ruler picks either
+
+
+def test_the_token_table_is_current(gaz):
+    """The shipped table holds every pattern of the gazetteer as the tokenizer splits it
+    (after editing the gazetteer, run `python -m kg.nlp`)."""
+    from kg.nlp import TOKENS_FILE, _tokenizer_id
+
+    nlp = spacy.load(MODEL)
+    data = json.loads(TOKENS_FILE.read_text(encoding="utf-8"))
+    assert data["tokenizer"] == _tokenizer_id(nlp), "run `python -m kg.nlp` to refresh kg/data/gazetteer-tokens.json"
+    texts = sorted({p["pattern"] for p in ruler_patterns(gaz)})
+    missing = [t for t in texts if t not in data["tokens"]]
+    assert not missing, f"{len(missing)} patterns missing (e.g. {missing[:3]}): run `python -m kg.nlp`"
+    assert [data["tokens"][t] for t in texts] == [[w.text for w in doc] for doc in nlp.tokenizer.pipe(texts)]
+
+
+def test_pattern_tokens_fall_back_to_the_tokenizer(tmp_path):
+    """A table written by another tokenizer is ignored; texts the table lacks are
+    tokenized; the matches then work for them (a gazetteer extended by the user)."""
+    nlp = spacy.blank("en")
+    table = tmp_path / "tokens.json"
+    table.write_text(json.dumps({"tokenizer": "another spaCy", "tokens": {"Jaish al-Adl": ["Jaish al-Adl"]}}))
+    assert pattern_tokens(nlp, ["Jaish al-Adl", "U.S. Army"], table) == {
+        "Jaish al-Adl": ["Jaish", "al", "-", "Adl"], "U.S. Army": ["U.S.", "Army"]}
+    assert pattern_tokens(nlp, ["Jaish al-Adl"], tmp_path / "none.json") == {"Jaish al-Adl": ["Jaish", "al", "-", "Adl"]}
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+    ruler.match = GazetteerMatches(ruler, [{"label": "ORG", "pattern": "Jaish al-Adl", "id": "jaish-al-adl"},
+                                           {"label": "ORG", "pattern": "Jaish", "id": "jaish"},
+                                           {"label": "GPE", "pattern": "Quetta", "id": "quetta"}], table)
+    doc = nlp("Jaish al-Adl struck Quetta; Jaish fighters fled.")
+    assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
+        ("Jaish al-Adl", "ORG", "jaish-al-adl"), ("Quetta", "GPE", "quetta"), ("Jaish", "ORG", "jaish")]
