@@ -237,10 +237,14 @@ def pattern_tokens(nlp: Language, texts: Iterable[str], table: Path | None = TOK
     """
     texts = list(dict.fromkeys(texts))
     known: dict[str, list[str]] = {}
-    if table is not None and table.exists():
-        data = json.loads(table.read_text(encoding="utf-8"))
-        if data.get("tokenizer") == _tokenizer_id(nlp):
-            known = data.get("tokens", {})
+    if table is not None:
+        try:
+            data = json.loads(table.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # no table, or a damaged one: it only saves time
+            data = {}
+        if isinstance(data, dict) and data.get("tokenizer") == _tokenizer_id(nlp) and \
+                isinstance(data.get("tokens"), dict):
+            known = data["tokens"]
     todo = [t for t in texts if t not in known]
     found = {t: known[t] for t in texts if t in known}
     for text, doc in zip(todo, nlp.tokenizer.pipe(todo)):

@@ -44,7 +44,7 @@ BACKGROUND_MIN_TRIPLES = 50_000
 # process at once, so that it has imported what it needs (networkx, pyvis, scipy: about
 # a second) by the time the graph files are done. Started any later, the build waits
 # for those imports at the end: with 100 articles (23,500 triples) the views took 1.9 s
-# after the graph files when the process started at 20,000 triples, 0.6 s when started
+# after the graph files when the process started at 20,000 triples, 0.8 s when started
 # this early (the views themselves take 0.7 s in one process, 0.5 s split in two).
 PREWARM_TRIPLES = 2_000
 

@@ -164,6 +164,8 @@ def test_pattern_tokens_fall_back_to_the_tokenizer(tmp_path):
     assert pattern_tokens(nlp, ["Jaish al-Adl", "U.S. Army"], table) == {
         "Jaish al-Adl": ["Jaish", "al", "-", "Adl"], "U.S. Army": ["U.S.", "Army"]}
     assert pattern_tokens(nlp, ["Jaish al-Adl"], tmp_path / "none.json") == {"Jaish al-Adl": ["Jaish", "al", "-", "Adl"]}
+    (tmp_path / "damaged.json").write_text('{"tokenizer": ')
+    assert pattern_tokens(nlp, ["Jaish al-Adl"], tmp_path / "damaged.json") == {"Jaish al-Adl": ["Jaish", "al", "-", "Adl"]}
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
     ruler.match = GazetteerMatches(ruler, [{"label": "ORG", "pattern": "Jaish al-Adl", "id": "jaish-al-adl"},
                                            {"label": "ORG", "pattern": "Jaish", "id": "jaish"},
