@@ -292,32 +292,30 @@ class GazetteerMatches:
             raise ValueError("GazetteerMatches takes phrase patterns only")
         tokens = pattern_tokens(ruler.nlp, (p["pattern"] for p in phrases), table)
         keys: dict[tuple[int, ...], list[int]] = {}  # token hashes -> match keys, in the order added
-        words: dict[tuple[int, ...], list[str]] = {}
+        added = []  # (pattern, its ruler label, its token hashes)
         for p in phrases:
             label = p["label"]
             if p.get("id"):
                 label = ruler._create_label(p["label"], p["id"])
                 ruler._ent_ids[ruler.matcher._normalize_key(label)] = (p["label"], p["id"])
-            key = ruler.matcher._normalize_key(label)
             seq = tuple(get_string_id(w) for w in tokens[p["pattern"]])
             if not seq:
                 continue
+            key = ruler.matcher._normalize_key(label)
             found = keys.setdefault(seq, [])
             if key not in found:
                 found.append(key)
-            words[seq] = tokens[p["pattern"]]
+            added.append((p["pattern"], label, seq))
         self.first: dict[int, list[tuple[int, tuple[int, ...], int]]] = {}  # first hash -> (length, seq, key)
-        self.shared = PhraseMatcher(ruler.nlp.vocab, attr="ORTH")
         for seq, found in keys.items():
             if len(found) == 1:
                 self.first.setdefault(seq[0], []).append((len(seq), seq, found[0]))
-        shared = [p for p in phrases if len(keys.get(tuple(get_string_id(w) for w in tokens[p["pattern"]]), ())) > 1]
-        for p in shared:  # in the order they were given, as the ruler would add them
-            label = ruler._create_label(p["label"], p["id"]) if p.get("id") else p["label"]
-            self.shared.add(label, [Doc(ruler.nlp.vocab, words=tokens[p["pattern"]])])
         for found in self.first.values():
             found.sort()
-        self.patterns = len(phrases)
+        self.shared = PhraseMatcher(ruler.nlp.vocab, attr="ORTH")
+        for text, label, seq in added:  # in the order given, as the ruler would add them
+            if len(keys[seq]) > 1:
+                self.shared.add(label, [Doc(ruler.nlp.vocab, words=tokens[text])])
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         orths = doc.to_array("ORTH").tolist() if len(doc) else []
