@@ -41,12 +41,14 @@ RDF_TYPE = ox.NamedNode(str(RDF.type))
 # above this, the views take seconds: worth a process of their own (about 1 s to start)
 BACKGROUND_MIN_TRIPLES = 50_000
 # a build whose articles reach this many triples (about ten articles) starts that
-# process at once, so that it has imported what it needs (networkx, pyvis, scipy: about
-# a second) by the time the graph files are done. Started any later, the build waits
+# process at once, so that it has imported what it needs (networkx, pyvis: about half a
+# second; scipy too, half a second more, once the graph passes BACKGROUND_MIN_TRIPLES)
+# by the time the graph files are done. Started any later, the build waits
 # for those imports at the end: with 100 articles (23,500 triples) the views took 1.9 s
 # after the graph files when the process started at 20,000 triples, 0.8 s when started
 # this early (the views themselves take 0.7 s in one process, 0.5 s split in two).
 PREWARM_TRIPLES = 2_000
+LARGE = "large"  # the message that tells that process the graph has grown large
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ class GraphWriter:
             self.cancel()  # the views will not be written
         elif self.background and self._job is None and self.local >= PREWARM_TRIPLES:
             self._job = ViewsJob()
+        if self._job is not None and self.local >= BACKGROUND_MIN_TRIPLES:
+            self._job.expect_large()
 
     def close_graphs(self) -> None:
         """Finish ``graph.trig`` and ``graph.ttl``: the entity triples, then the ontology."""
@@ -181,6 +185,7 @@ class GraphWriter:
         if self.views_max_triples is None or self.triples <= self.views_max_triples:
             if self._job is None and self.background and self.triples > BACKGROUND_MIN_TRIPLES:
                 self._job = ViewsJob()
+                self._job.expect_large()
             if self._job is not None:
                 # the HTML there; graph.graphml here, in wait(), while that runs
                 self._graphml_here = html
@@ -268,13 +273,20 @@ def _views_main(conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
     import importlib
 
-    # imported while the build goes on (scipy's k-d tree lays out components of more
-    # than a thousand nodes: half a second to import)
-    for module in ("kg.analytics", "kg.view", "kg.visualise", "scipy.spatial"):
+    # imported while the build goes on
+    for module in ("kg.analytics", "kg.view", "kg.visualise"):
         importlib.import_module(module)
 
     try:
-        folder, html, html_max_nodes, graphml = conn.recv()
+        while True:
+            message = conn.recv()
+            if message == LARGE:
+                # scipy's k-d tree lays out components of more than a thousand nodes,
+                # which only a large graph has (half a second to import)
+                importlib.import_module("scipy.spatial")
+                continue
+            folder, html, html_max_nodes, graphml = message
+            break
     except (EOFError, OSError):  # the build did not need the views
         return
     finally:
@@ -301,10 +313,20 @@ class ViewsJob:
         ctx = multiprocessing.get_context("spawn")
         self.folder: Path | None = None
         child, self._conn = ctx.Pipe(duplex=False)  # (receiving end, sending end)
+        self._large = False
         self.proc = ctx.Process(target=_views_main, args=(child,), name="kg-views", daemon=True)
         with _sigint_blocked():
             self.proc.start()
         child.close()
+
+    def expect_large(self) -> None:
+        """Tell the process the graph is large (it then imports scipy, for the layout)."""
+        if not self._large:
+            self._large = True
+            try:
+                self._conn.send(LARGE)
+            except OSError:  # the process has ended: result() says why
+                pass
 
     def start(self, folder: Path, html: bool, html_max_nodes: int | None, graphml: bool = True) -> None:
         """Write the views of ``folder`` (its graph.ttl)."""

@@ -239,6 +239,17 @@ def test_views_job_reports_a_failure_of_its_process(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # its notes are cleaned up
 
 
+def test_views_process_takes_the_large_graph_message_before_its_task(tmp_path):
+    from kg.output import ViewsJob
+
+    job = ViewsJob()
+    job.expect_large()
+    job.expect_large()  # sent once
+    job.start(tmp_path, True, 100)  # then the task: no graph.ttl, so it fails, as a task
+    with pytest.raises(RuntimeError, match="graph.graphml / graph.html failed: FileNotFoundError"):
+        job.result()
+
+
 def test_a_rebuild_warms_one_worker_and_stops_it_when_nothing_needs_parsing(tmp_path, monkeypatch):
     import kg.engine
 
@@ -340,6 +351,37 @@ def test_the_views_process_started_early_writes_the_same_views_or_is_stopped(tmp
     over = build([], tmp_path / "over", BuildOptions(cache=False, views_max_triples=inline.triples - 1))
     assert not (tmp_path / "over" / "graph.html").exists() and over.bounded["graph.html"]["written"] is False
     assert not [p for p in multiprocessing.active_children() if p.name == "kg-views"]
+
+
+def test_the_views_process_is_told_once_when_the_graph_grows_large(tmp_path, monkeypatch):
+    """Only a large graph needs scipy for its layout: the process hears it once, when
+    the articles pass BACKGROUND_MIN_TRIPLES (a small build spares the import)."""
+    import kg.output
+    from kg.output import ArticleRDF, GraphWriter
+
+    told = []
+
+    class Recorder:
+        def __init__(self):
+            told.append("started")
+
+        def expect_large(self):
+            told.append("large")
+
+        def cancel(self):
+            told.append("cancelled")
+
+    monkeypatch.setattr(kg.output, "ViewsJob", Recorder)
+    monkeypatch.setattr(kg.output, "PREWARM_TRIPLES", 0)
+    monkeypatch.setattr(kg.output, "BACKGROUND_MIN_TRIPLES", 10)
+    writer = GraphWriter(tmp_path, background=True)
+    try:
+        for local in (4, 4, 4, 4):  # 4, 8, then 12 and 16 triples
+            writer.add(ArticleRDF(trig=b"", ttl=b"", shared=(), local=local, used=frozenset()))
+        assert told == ["started", "large", "large"]  # (ViewsJob.expect_large sends once)
+    finally:
+        writer.cancel()
+        writer.close_graphs()
 
 
 def test_the_views_process_stops_as_soon_as_the_graph_outgrows_the_views(tmp_path, monkeypatch):
