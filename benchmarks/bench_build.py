@@ -29,6 +29,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,12 +76,6 @@ def _child_kg(corpus: Path, out: Path, jobs: int) -> dict:
     return {"words": result.words, "articles": result.articles, "parsed": result.parsed,
             "triples": result.triples, "total_s": total, "timings": result.timings,
             "validation_complete": (result.validation or {}).get("complete")}
-
-
-def _median(values: list[float]) -> float:
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def run_child(args: list[str]) -> tuple[dict, float]:
@@ -150,9 +145,9 @@ def main() -> None:
                           f"ratio {pairs[-1][4]:.2f}", flush=True)
             # the pair whose ratio is the median (with an even count, the lower one)
             bare, bare_mem, kg, kg_mem, ratio = sorted(pairs, key=lambda p: p[4])[(len(pairs) - 1) // 2]
-            bare_wps = words / _median([p[0]["total_s"] for p in pairs])
-            bare_pipe_wps = words / _median([p[0]["pipe_s"] for p in pairs])
-            kg_s = _median([p[2]["total_s"] for p in pairs])
+            bare_wps = words / statistics.median([p[0]["total_s"] for p in pairs])
+            bare_pipe_wps = words / statistics.median([p[0]["pipe_s"] for p in pairs])
+            kg_s = statistics.median([p[2]["total_s"] for p in pairs])
             kg_wps = kg["words"] / kg_s
             t = kg["timings"]
             row = {"articles": n, "words": words, "jobs": jobs, "bare_wps": bare_wps, "kg_wps": kg_wps,

@@ -128,8 +128,9 @@ class IndexedDependencyMatcher(DependencyMatcher):
             return super()._get_keys_to_position_maps(doc)
         n = len(doc)
         attrs, tests, nodes = self._tests_plan()
-        columns = doc.to_array([*attrs, "HEAD"]).reshape(n, len(attrs) + 1).T.tolist() if n else \
-            [[] for _ in range(len(attrs) + 1)]
+        array = doc.to_array([*attrs, "HEAD"]).reshape(n, len(attrs) + 1) if n else \
+            np.zeros((0, len(attrs) + 1), dtype=np.uint64)
+        columns = array[:, :-1].T.tolist()
         # the index: attribute -> value -> positions
         index = {}
         for attr, column in zip(attrs, columns):
@@ -161,7 +162,7 @@ class IndexedDependencyMatcher(DependencyMatcher):
                 kept = found if kept is None else kept & found
             candidates[node_key] = set(range(n)) if kept is None else kept
         # the root of each token's tree, as spaCy computes it (the last ancestor)
-        heads = [i + h for i, h in enumerate(np.array(columns[-1], dtype=np.uint64).view(np.int64).tolist())]
+        heads = (np.arange(n, dtype=np.int64) + array[:, -1].view(np.int64)).tolist()
         roots = heads
         while True:
             up = [roots[r] for r in roots]
