@@ -43,6 +43,7 @@ class BuildOptions:
     engine: str = "local"  # or "dask"
     scheduler: str | None = None  # Dask scheduler address (engine="dask"); None: a local cluster
     batch_size: int = 8  # articles per batch sent to a worker
+    worker_start: str = "auto"  # jobs > 1: "fork" the workers from a loaded pipeline (Linux), "spawn", or "auto"
     validate_max_triples: int | None = 10_000  # above: article graph by article graph (ArticleChecks)
     html_max_nodes: int | None = 3_000  # graph.html shows at most this many nodes (most connected)
     views_max_triples: int | None = 1_000_000  # above: no graph.graphml / graph.html (kg export / kg view)
@@ -163,7 +164,7 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     ``total`` is None (the corpus is not counted in advance).
     """
     from kg.cache import Block, FactsCache, default_cache_dir, fingerprint, rdf_fingerprint
-    from kg.engine import PipelineSpec, extract_stream
+    from kg.engine import PipelineSpec, extract_stream, use_fork
     from kg.output import GraphWriter, article_rdf
     from kg.rdf import graph_iri
     from kg.resolve import Resolver, entity_table, resolved
@@ -201,22 +202,44 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
                                 "removed": cache.close(collect=ok)}
         return result
 
-    if cache is not None:  # the cache entries are read ahead, beside the build
+    # A re-build (the cache has entries): its first articles are probably known, so a
+    # worker is spawned at once to load the pipeline while a thread reads the cache
+    # ahead. Otherwise the workers are forked from this process once it has loaded the
+    # pipeline, which needs no other thread to be running (see kg.engine.fork_pool).
+    known = cache is not None and len(cache) > 0
+    try:
+        fork = options.jobs > 1 and not known and use_fork(options.worker_start)
+    except ValueError as e:
+        raise BuildError(str(e)) from None
+    if known:  # the cache entries are read ahead, beside the build
         articles = cache.prefetch(articles)
     worker = {"setup": 0.0, "nlp": 0.0, "extraction": 0.0}
     resolver = Resolver()
     built: list = []  # the articles, kept only for --store
     ok = False
     checks = writer = None
+    loading = 0.0  # this process loading the pipeline before forking the workers
+
+    def loaded(seconds: float) -> None:
+        nonlocal loading
+        loading += seconds
+
     try:
         with staging(out_dir) as tmp:
             writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes,
                                  views_max_triples=options.views_max_triples, background=options.validate)
             checks = ArticleChecks(cache, options.validate_max_triples) if options.validate else None
+            if fork and checks is not None:
+                # this process will load the pipeline, alone on one core, before forking
+                # the workers: the validation process starts now, so that its imports
+                # use another core meanwhile (the views process as well would make
+                # three processes share two cores, and the load slower)
+                checks.prewarm()
             t_loop = time.perf_counter()
             stream = extract_stream(articles, spec, jobs=options.jobs, batch=options.batch_size,
                                     known=cache.lookup if cache is not None else None,
-                                    prewarm=options.jobs > 1 and cache is not None and len(cache) > 0)
+                                    prewarm=options.jobs > 1 and known, start=options.worker_start,
+                                    on_setup=loaded)
             salt = rdf_fingerprint()
             reused = 0  # articles whose RDF came from the cache as it was
             for item, parsed, stats in stream:
@@ -263,7 +286,8 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
                     built.append(article)
                 if progress:
                     progress(result.articles, None)
-            loop = time.perf_counter() - t_loop
+            timer.add("setup", loading)
+            loop = time.perf_counter() - t_loop - loading
             if not result.articles:
                 raise BuildError(_no_article(result))
             _split_parallel_time(result, timer, worker, loop)
@@ -414,8 +438,17 @@ class ArticleChecks:
             self.size += triples
         else:  # the budget is spent: the article graphs taken are validated now, beside the build
             self.full = True
-            if self.size >= self.BACKGROUND_MIN_TRIPLES:
-                self._job = ValidationJob({g: trig for _, _, g, trig, _ in self.first})
+            graphs = {g: trig for _, _, g, trig, _ in self.first}
+            if self._job is not None:  # started early (prewarm)
+                self._job.start(graphs)
+            elif self.size >= self.BACKGROUND_MIN_TRIPLES:
+                self._job = ValidationJob(graphs)
+
+    def prewarm(self) -> None:
+        """Start the validation process now, so that it has imported what it needs when
+        the budget is full (it is stopped if the whole graph fits in the budget)."""
+        if self.max_triples is not None and self._job is None:
+            self._job = ValidationJob()
 
     def cancel(self) -> None:
         """Stop a validation running in the background (a build that fails)."""
@@ -433,9 +466,10 @@ class ArticleChecks:
 
         picked = self.first
         validated = sum(item[4] for item in picked)
-        if self._job is not None:
+        if self._job is not None and self._job.started:
             found, self._job = self._job.result(), None
         else:
+            self.cancel()  # (a process started early that the budget never filled)
             found = validate_article_graphs({graph: trig for _, _, graph, trig, _ in picked}, prefix_lines())
         for key, sig, graph, _, _ in picked:
             if key is not None and self.cache is not None:
@@ -461,20 +495,35 @@ class ArticleChecks:
 
 class ValidationJob:
     """:func:`kg.validate.validate_article_graphs` in a process of its own (``spawn``),
-    started when the validation budget is full, so that the build does not wait for it
-    at the end. :meth:`result` gives what the function returns."""
+    given the graphs when the validation budget is full, so that the build does not
+    wait for it at the end. The process starts at once and imports what validation
+    needs; :meth:`start` gives it the graphs (or ``graphs`` here), :meth:`result` gives
+    what the function returns."""
 
-    def __init__(self, graphs: dict[str, bytes]):
+    def __init__(self, graphs: dict[str, bytes] | None = None):
         import multiprocessing
 
         from kg.engine import _sigint_blocked
 
         ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe(duplex=False)
+        self._conn, child = ctx.Pipe(duplex=True)
+        self.started = graphs is not None
+        # graphs given now travel with the process's start-up data, which the child
+        # reads at once; a later start() is read once the child has done its imports
         self.proc = ctx.Process(target=_validation_main, args=(child, graphs), name="kg-validation", daemon=True)
         with _sigint_blocked():
             self.proc.start()
         child.close()
+
+    def start(self, graphs: dict[str, bytes]) -> None:
+        """Validate ``graphs`` (name -> TriG), in a process started without them."""
+        if self.started:
+            raise RuntimeError("this validation process already has its graphs")
+        self.started = True
+        try:
+            self._conn.send(graphs)
+        except OSError:  # the process has ended: result() says why
+            pass
 
     def result(self) -> dict:
         from kg.validate import Violation
@@ -496,15 +545,22 @@ class ValidationJob:
         self._conn.close()
 
 
-def _validation_main(conn, graphs: dict[str, bytes]) -> None:  # pragma: no cover - runs in a child process
-    """Entry point of the :class:`ValidationJob` process."""
+def _validation_main(conn, graphs: dict[str, bytes] | None = None) -> None:  # pragma: no cover - a child process
+    """Entry point of the :class:`ValidationJob` process: validate ``graphs``, or import
+    what validation needs, then wait for the graphs."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
     try:
         from kg.output import prefix_lines
-        from kg.validate import validate_article_graphs
+        from kg.validate import prepare, validate_article_graphs
 
+        if graphs is None:
+            prepare()
+            try:
+                graphs = conn.recv()
+            except (EOFError, OSError):  # the build did not need it
+                return
         found = validate_article_graphs(graphs, prefix_lines())
         conn.send(("ok", {graph: [asdict(v) for v in vs] for graph, vs in found.items()}))
     except BaseException as e:  # noqa: BLE001 - reported to the parent in one line

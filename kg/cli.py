@@ -113,14 +113,22 @@ def build(
     progress = Progress(TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("articles"), TimeElapsedColumn(), console=err,
                         disable=quiet or not err.is_terminal, transient=True)
-    try:
-        with progress:
+    task = None
+
+    def tick(done: int, total: int) -> None:
+        # the bar (and its refresh thread) starts with the first article: the build may
+        # fork its workers before, which it only does while no other thread runs
+        nonlocal task
+        if task is None:
+            progress.start()
             task = progress.add_task("build", total=None)
+        progress.update(task, completed=done, total=total)
 
-            def tick(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
+    try:
+        try:
             result = run_build(inputs or [], output, options, progress=tick)
+        finally:
+            progress.stop()
     except (BuildError, GazetteerError, RuleError) as e:
         fail(str(e))
     except ImportError as e:  # --engine dask without the extra

@@ -7,10 +7,13 @@ order-dependent stages after it (resolution, RDF) give the same output whatever 
 number of processes:
 
 * ``jobs=1``: in this process, through ``nlp.pipe``;
-* ``jobs=N``: in ``N`` worker processes (``spawn``), each loading the pipeline once
-  and running spaCy *and* the extraction on batches of articles; only the small,
-  picklable facts come back. At most ``2 N + 1`` batches are in flight, so a corpus
-  of any size streams through in bounded memory.
+* ``jobs=N``: in ``N`` worker processes, each running spaCy *and* the extraction on
+  batches of articles; only the small, picklable facts come back. At most ``2 N + 1``
+  batches are in flight, so a corpus of any size streams through in bounded memory.
+  The workers either load the pipeline themselves (``spawn``: :func:`extract_stream`
+  starts them when there is enough to parse) or are forked from this process once it
+  has loaded the pipeline (:func:`fork_pool`, as spaCy's own ``n_process`` does on
+  Linux): the pipeline is then loaded once instead of once per worker.
 
 Articles already known (from the build cache) pass through without being parsed, in
 their place in the order.
@@ -21,7 +24,9 @@ they load the pipeline.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
+import warnings
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -159,7 +164,8 @@ def segments(articles: Iterable[Article], known: Callable[[Article], object | No
 
 def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 1,
                    known: Callable[[Article], object | None] | None = None,
-                   batch: int = 32, executor=None, few: int | None = None, prewarm: bool = False
+                   batch: int = 32, executor=None, few: int | None = None, prewarm: bool = False,
+                   start: str = "auto", on_setup: Callable[[float], None] | None = None
                    ) -> Iterator[tuple[object, bool, Extracted | None]]:
     """``(facts or known value, parsed, stats)`` for every article, in input order.
 
@@ -177,6 +183,12 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
     ``prewarm`` (a re-build, whose first articles are probably known), one worker
     starts loading the pipeline at once, in parallel with the reading of the cache, and
     takes those few articles instead; it is stopped unused if nothing needs parsing.
+
+    ``start`` says how the workers start (see :func:`use_fork`): forked from this
+    process once it has loaded the pipeline (:func:`fork_pool`), or spawned, each
+    loading its own (the prewarmed worker is always spawned, as the cache is being read
+    by a thread meanwhile). ``on_setup(seconds)`` is told how long this process took to
+    load the pipeline before forking.
     """
     known = known or (lambda a: None)
     if executor is None and jobs <= 1:
@@ -206,7 +218,13 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
                     local += len(seg.todo)
                     window.append((seg, _Done(extract_batch(spec, seg.todo))))
                     continue
-                own = executor = _pool(spec, jobs)
+                if use_fork(start):
+                    t = time.perf_counter()
+                    own = executor = fork_pool(spec, jobs)
+                    if on_setup is not None:
+                        on_setup(time.perf_counter() - t)
+                else:
+                    own = executor = _pool(spec, jobs)
             with _sigint_blocked(own is not None):  # submit may start a worker process
                 fut = executor.submit(extract_batch, spec, seg.todo) if seg.todo else _Done(None)
             submitted += bool(seg.todo)
@@ -236,6 +254,65 @@ def _pool(spec: PipelineSpec, jobs: int):
 
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(spec,))
+
+
+START_METHODS = ("auto", "fork", "spawn")
+
+
+def can_fork() -> bool:
+    """Whether worker processes can be forked from this process: on Linux, and only
+    while no other Python thread runs (a thread holding a lock at the fork would leave
+    it held in the child). The native threads of numpy's BLAS are fork-aware.
+
+    >>> isinstance(can_fork(), bool)
+    True
+    """
+    import multiprocessing
+
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+def use_fork(start: str) -> bool:
+    """Whether workers asked to start by ``start`` ("auto", "fork" or "spawn") are
+    forked: "auto" forks when :func:`can_fork` says it is safe now; "fork" forks
+    wherever the platform allows it (a ValueError elsewhere).
+
+    >>> use_fork("spawn")
+    False
+    """
+    import multiprocessing
+
+    if start not in START_METHODS:
+        raise ValueError(f"unknown worker start method {start!r} (use {', '.join(START_METHODS)})")
+    if start == "fork":
+        if "fork" not in multiprocessing.get_all_start_methods():
+            raise ValueError("worker processes cannot be forked on this platform: use the spawn start method")
+        return True
+    return start == "auto" and can_fork()
+
+
+def fork_pool(spec: PipelineSpec, jobs: int):
+    """A pool of ``jobs`` worker processes forked from this one after it has loaded the
+    pipeline of ``spec`` (which it keeps: it may parse a few articles itself).
+
+    The workers share the loaded pipeline's memory with this process until they write
+    to it, and start at once: the pipeline is loaded one time instead of ``jobs``
+    times, the way bare spaCy's ``nlp.pipe(n_process=N)`` works on Linux. Call it
+    before starting any thread (see :func:`can_fork`); the processes are all forked
+    here, before the pool starts its own management thread.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pipeline(spec)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_worker, initargs=(spec,))
+    with _sigint_blocked(), warnings.catch_warnings():
+        # Python 3.12+ warns about any other thread, BLAS's native ones included
+        warnings.filterwarnings("ignore", message=r".*is multi-threaded, use of fork\(\)", category=DeprecationWarning)
+        pool.submit(_ready)  # forks all the workers (fork start method), then starts the pool's thread
+    return pool
 
 
 def _ready() -> bool:

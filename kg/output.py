@@ -273,8 +273,9 @@ def _views_main(conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
     import importlib
 
-    # imported while the build goes on
-    for module in ("kg.analytics", "kg.view", "kg.visualise"):
+    # imported while the build goes on (pyvis, which kg.visualise imports when it
+    # writes, takes 0.15 s: it imports IPython)
+    for module in ("kg.analytics", "kg.view", "kg.visualise", "pyvis.network"):
         importlib.import_module(module)
 
     try:

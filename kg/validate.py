@@ -177,6 +177,16 @@ def _load_shapes(path: Path) -> Graph:
     return _FLAT[key]
 
 
+def prepare() -> None:
+    """Import pyshacl and parse the default shapes and ontology, so that a process
+    started ahead of its validation has done it before the data comes (about half a
+    second)."""
+    import pyshacl  # noqa: F401
+
+    _load_shapes(_default_path("shapes.ttl"))
+    _load(_default_path("kg.ttl"))
+
+
 def flatten_shapes(shapes: Graph) -> Graph:
     """An equivalent shapes graph in which the property shapes of a node shape carry
     its targets themselves.

@@ -2,6 +2,9 @@
 finds exactly what spaCy's finds; the output stages stay bounded."""
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -20,12 +23,19 @@ def corpora():
         yield pytest.param([DEV], id="dev")
 
 
+def starts():
+    yield "spawn"
+    yield pytest.param("fork", marks=pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                                        reason="workers are forked on Linux only"))
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("start", list(starts()))
 @pytest.mark.parametrize("inputs", list(corpora()))
-def test_jobs_2_writes_the_same_files_as_jobs_1(tmp_path, inputs):
+def test_jobs_2_writes_the_same_files_as_jobs_1(tmp_path, inputs, start):
     opts = dict(validate=False, cache=False, batch_size=2)
     one = build(inputs, tmp_path / "j1", BuildOptions(jobs=1, **opts))
-    two = build(inputs, tmp_path / "j2", BuildOptions(jobs=2, **opts))
+    two = build(inputs, tmp_path / "j2", BuildOptions(jobs=2, worker_start=start, **opts))
     assert one.articles == two.articles > 1
     assert two.parsed == two.articles
     for name in ("graph.trig", "graph.ttl", "graph.graphml"):
@@ -33,6 +43,69 @@ def test_jobs_2_writes_the_same_files_as_jobs_1(tmp_path, inputs):
         assert a == b, name
     assert one.relations_by_property == two.relations_by_property
     assert one.events_by_class == two.events_by_class
+
+
+def _marker_and_pid(spec):
+    import kg.engine
+
+    return getattr(kg.engine.pipeline(spec), "marker", None), os.getpid()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_forked_workers_use_the_pipeline_this_process_loaded():
+    from kg.engine import PipelineSpec, fork_pool, pipeline
+
+    spec = PipelineSpec()
+    pipeline(spec).marker = "loaded here"  # a worker that loaded its own would not have it
+    pool = fork_pool(spec, 2)
+    try:
+        seen = [pool.submit(_marker_and_pid, spec).result() for _ in range(6)]
+    finally:
+        pool.shutdown()
+        del pipeline(spec).marker
+    assert {marker for marker, _ in seen} == {"loaded here"}
+    assert os.getpid() not in {pid for _, pid in seen}
+
+
+@pytest.fixture
+def other_thread():
+    """A thread that runs until the test ends."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, name="test-other-thread")
+    thread.start()
+    yield thread
+    stop.set()
+    thread.join()
+
+
+def test_workers_are_not_forked_while_another_thread_runs(other_thread):
+    from kg.engine import can_fork, use_fork
+
+    assert not can_fork() and not use_fork("auto")
+    assert not use_fork("spawn")
+    with pytest.raises(ValueError, match="unknown worker start method 'thread'"):
+        use_fork("thread")
+
+
+def test_a_build_beside_another_thread_spawns_its_workers(tmp_path, other_thread, monkeypatch):
+    import kg.engine
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("forked while another thread runs")
+
+    monkeypatch.setattr(kg.engine, "fork_pool", no_fork)
+    one = build([], tmp_path / "j1", BuildOptions(validate=False, html=False, cache=False))
+    two = build([], tmp_path / "j2", BuildOptions(jobs=2, batch_size=1, validate=False, html=False, cache=False))
+    assert two.parsed == one.parsed > 2
+    assert (tmp_path / "j1" / "graph.trig").read_bytes() == (tmp_path / "j2" / "graph.trig").read_bytes()
+
+
+def test_an_unknown_worker_start_method_is_a_one_line_error(tmp_path):
+    from kg.build import BuildError
+
+    with pytest.raises(BuildError, match=r"^unknown worker start method 'threads' \(use auto, fork, spawn\)$"):
+        build([], tmp_path / "out", BuildOptions(jobs=2, worker_start="threads", cache=False))
+    assert not (tmp_path / "out").exists()
 
 
 def test_report_has_stage_times_and_worker_times(tmp_path):
@@ -325,6 +398,35 @@ def test_a_full_validation_budget_is_validated_beside_the_build(tmp_path, monkey
     assert beside == at_end and beside["conforms"] is True
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+@pytest.mark.parametrize("budget", ["fills", "never fills", "holds the graph"])
+def test_the_validation_process_started_before_the_workers_gives_the_same_report(tmp_path, monkeypatch, budget):
+    """A build that forks its workers starts its validation process first. Whether the
+    budget fills (the graphs go to that process), never fills though the graph is
+    larger (the process is stopped; validated here), or holds the whole graph, the
+    report is the one of a build in one process."""
+    import kg.build as kb
+
+    jobs = []
+
+    class Recorded(kb.ValidationJob):
+        def __init__(self, graphs=None):
+            super().__init__(graphs)
+            jobs.append(self)
+
+    whole = build([], tmp_path / "whole", BuildOptions(html=False, cache=False))
+    budget_triples = {"fills": 700, "never fills": whole.triples - 1, "holds the graph": whole.triples}[budget]
+    opts = dict(html=False, cache=False, validate_max_triples=budget_triples)
+    one = build([], tmp_path / "j1", BuildOptions(**opts)).validation
+    monkeypatch.setattr(kb, "ValidationJob", Recorded)
+    two = build([], tmp_path / "j2", BuildOptions(jobs=2, batch_size=1, worker_start="fork", **opts)).validation
+    assert two == one and one["conforms"] is True
+    assert len(jobs) == 1 and not jobs[0].proc.is_alive()  # started first, then used or stopped
+    assert jobs[0].started == (budget == "fills")
+    if budget == "never fills":
+        assert one["sample"]["validated_now"] == one["sample"]["of_article_graphs"]
+
+
 def test_a_validation_process_that_fails_is_reported_and_one_cancelled_stops(tmp_path):
     from kg.build import BuildError, ValidationJob
 
@@ -332,6 +434,15 @@ def test_a_validation_process_that_fails_is_reported_and_one_cancelled_stops(tmp
     with pytest.raises(BuildError, match="^validation failed: "):
         job.result()
     job = ValidationJob({"https://w3id.org/kg-news/id/graph/x": ""})
+    job.cancel()
+    assert not job.proc.is_alive()
+    job = ValidationJob()  # started ahead of its graphs
+    job.start({"https://w3id.org/kg-news/id/graph/x": "<a> <b> ."})
+    with pytest.raises(RuntimeError, match="already has its graphs"):
+        job.start({})
+    with pytest.raises(BuildError, match="^validation failed: "):
+        job.result()
+    job = ValidationJob()  # never given any: stopped
     job.cancel()
     assert not job.proc.is_alive()
 
