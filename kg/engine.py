@@ -23,11 +23,12 @@ they load the pipeline.
 """
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 import threading
-import warnings
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -311,7 +312,16 @@ def fork_pool(spec: PipelineSpec, jobs: int):
     with _sigint_blocked(), warnings.catch_warnings():
         # Python 3.12+ warns about any other thread, BLAS's native ones included
         warnings.filterwarnings("ignore", message=r".*is multi-threaded, use of fork\(\)", category=DeprecationWarning)
-        pool.submit(_ready)  # forks all the workers (fork start method), then starts the pool's thread
+        # The workers' garbage collector leaves alone what they inherit (the pipeline),
+        # as Python's documentation advises before a fork: traversing it costs time and
+        # copies every page that holds it. Measured at 1,000 articles, two alternating
+        # runs each: without this, the builds with forked workers took 1.5-5 s longer
+        # than with spawned ones; with it, 1-3 s less.
+        gc.freeze()
+        try:
+            pool.submit(_ready)  # forks all the workers (fork start method), then starts the pool's thread
+        finally:
+            gc.unfreeze()  # (in this process)
     return pool
 
 

@@ -46,9 +46,11 @@ def test_jobs_2_writes_the_same_files_as_jobs_1(tmp_path, inputs, start):
 
 
 def _marker_and_pid(spec):
+    import gc
+
     import kg.engine
 
-    return getattr(kg.engine.pipeline(spec), "marker", None), os.getpid()
+    return getattr(kg.engine.pipeline(spec), "marker", None), os.getpid(), gc.get_freeze_count()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
@@ -63,8 +65,12 @@ def test_forked_workers_use_the_pipeline_this_process_loaded():
     finally:
         pool.shutdown()
         del pipeline(spec).marker
-    assert {marker for marker, _ in seen} == {"loaded here"}
-    assert os.getpid() not in {pid for _, pid in seen}
+    assert {marker for marker, _, _ in seen} == {"loaded here"}
+    assert os.getpid() not in {pid for _, pid, _ in seen}
+    # what they inherited is out of their garbage collector's way; here it is not
+    import gc
+
+    assert min(frozen for _, _, frozen in seen) > 10_000 and gc.get_freeze_count() == 0
 
 
 @pytest.fixture
