@@ -59,3 +59,36 @@ def test_skipped_input_gives_exit_code_3(tmp_path):
 def test_bad_option_values(tmp_path, args):
     res = runner.invoke(app, ["build", "-o", str(tmp_path / "o"), *args])
     assert res.exit_code == 2
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_build_command_forks_its_workers_before_the_progress_bar_starts(tmp_path, monkeypatch):
+    """The progress bar refreshes from a thread of its own, and a build forks its
+    workers only while no other thread runs: the bar must start after the fork."""
+    import io
+    import threading
+
+    from rich.console import Console
+
+    import kg.cli
+    import kg.engine
+
+    forked = []
+    real = kg.engine.fork_pool
+
+    def recording(*args, **kwargs):
+        forked.append(threading.active_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kg.engine, "fork_pool", recording)
+    screen = io.StringIO()
+    monkeypatch.setattr(kg.cli, "err", Console(file=screen, force_terminal=True, width=100))
+    corpus = tmp_path / "corpus.jsonl"  # more articles than a build parses without workers
+    corpus.write_text("".join(json.dumps({"id": f"a{i}", "text": f"Gunmen attacked a bus near Turbat on day {i}, "
+                                                              "killing four passengers, police said."}) + "\n"
+                              for i in range(40)))
+    res = runner.invoke(app, ["build", str(corpus), "-o", str(tmp_path / "out"), "-j", "2", "--no-validate",
+                              "--no-html"])
+    assert res.exit_code == 0, res.output
+    assert forked == [1]  # forked, with no other thread running
+    assert "building" in screen.getvalue()  # and the bar was shown
