@@ -240,6 +240,7 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
                                     known=cache.lookup if cache is not None else None,
                                     prewarm=options.jobs > 1 and known, start=options.worker_start,
                                     on_setup=loaded)
+            stream = _one_line_worker_errors(stream)
             salt = rdf_fingerprint()
             reused = 0  # articles whose RDF came from the cache as it was
             for item, parsed, stats in stream:
@@ -307,6 +308,16 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
             result.cache = {**(result.cache or {}), "hits": cache.hits, "misses": cache.misses,
                             "folder": str(cache.folder), "removed": cache.close(collect=ok)}
     return result
+
+
+def _one_line_worker_errors(stream: Iterator) -> Iterator:
+    """``stream``, with a worker process that died reported as a :class:`BuildError`."""
+    from kg.engine import WorkerError
+
+    try:
+        yield from stream
+    except WorkerError as e:
+        raise BuildError(str(e)) from None
 
 
 def article_counts(facts) -> dict:

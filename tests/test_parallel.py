@@ -518,3 +518,27 @@ def test_the_views_process_stops_as_soon_as_the_graph_outgrows_the_views(tmp_pat
     finally:
         writer.cancel()
         writer.close_graphs()
+
+
+def _dies(spec, articles):
+    import multiprocessing
+
+    if multiprocessing.parent_process() is None:  # (never the test's own process)
+        raise AssertionError("parsed in the build's process, not in a worker")
+    os._exit(9)  # as a worker killed for lack of memory
+
+
+@pytest.mark.parametrize("start", list(starts()))
+def test_a_worker_that_dies_is_a_one_line_error_and_the_outputs_stay(tmp_path, monkeypatch, start):
+    import kg.engine
+    from kg.build import BuildError
+
+    out = tmp_path / "out"
+    build([], out, BuildOptions(validate=False, html=False, cache=False))
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    monkeypatch.setattr(kg.engine, "extract_batch", _dies)  # (sent to the workers by reference)
+    with pytest.raises(BuildError, match=r"^a worker process ended unexpectedly \(killed, or out of memory\?\); "
+                                         r"try fewer processes \(-j\)$"):
+        build([], out, BuildOptions(jobs=2, batch_size=1, worker_start=start, validate=False, html=False,
+                                    cache=False))
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
