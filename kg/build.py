@@ -206,12 +206,12 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     # worker is spawned at once to load the pipeline while a thread reads the cache
     # ahead. Otherwise the workers are forked from this process once it has loaded the
     # pipeline, which needs no other thread to be running (see kg.engine.fork_pool).
-    known = cache is not None and len(cache) > 0
+    rebuild = cache is not None and len(cache) > 0
     try:
-        fork = options.jobs > 1 and not known and use_fork(options.worker_start)
+        fork = options.jobs > 1 and not rebuild and use_fork(options.worker_start)
     except ValueError as e:
         raise BuildError(str(e)) from None
-    if known:  # the cache entries are read ahead, beside the build
+    if rebuild:  # the cache entries are read ahead, beside the build
         articles = cache.prefetch(articles)
     worker = {"setup": 0.0, "nlp": 0.0, "extraction": 0.0}
     resolver = Resolver()
@@ -238,7 +238,7 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
             t_loop = time.perf_counter()
             stream = extract_stream(articles, spec, jobs=options.jobs, batch=options.batch_size,
                                     known=cache.lookup if cache is not None else None,
-                                    prewarm=options.jobs > 1 and known, start=options.worker_start,
+                                    prewarm=options.jobs > 1 and rebuild, start=options.worker_start,
                                     on_setup=loaded)
             stream = _one_line_worker_errors(stream)
             salt = rdf_fingerprint()
@@ -311,13 +311,15 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
 
 
 def _one_line_worker_errors(stream: Iterator) -> Iterator:
-    """``stream``, with a worker process that died reported as a :class:`BuildError`."""
-    from kg.engine import WorkerError
+    """``stream``, with a worker process that died (killed, out of memory) reported as a
+    :class:`BuildError` instead of the process pool's own exception."""
+    from concurrent.futures.process import BrokenProcessPool
 
     try:
         yield from stream
-    except WorkerError as e:
-        raise BuildError(str(e)) from None
+    except BrokenProcessPool:
+        raise BuildError("a worker process ended unexpectedly (killed, or out of memory?); "
+                         "try fewer processes (-j)") from None
 
 
 def article_counts(facts) -> dict:

@@ -232,10 +232,10 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
             window.append((seg, fut))
             while len(window) >= limit:
                 s, f = window.popleft()
-                yield from _merge(s, _result(f))
+                yield from _merge(s, f.result())
         while window:
             s, f = window.popleft()
-            yield from _merge(s, _result(f))
+            yield from _merge(s, f.result())
     finally:
         if own is not None:
             for _, f in window:
@@ -247,22 +247,6 @@ def extract_stream(articles: Iterable[Article], spec: PipelineSpec, jobs: int = 
                 for proc in list((getattr(own, "_processes", None) or {}).values()):
                     proc.terminate()
             own.shutdown(wait=True, cancel_futures=True)
-
-
-class WorkerError(RuntimeError):
-    """A worker process that ended without its results (one-line message)."""
-
-
-def _result(future) -> Extracted:
-    """The result of a batch; a worker that died (killed, out of memory) is a
-    :class:`WorkerError` instead of the pool's own exception."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise WorkerError("a worker process ended unexpectedly (killed, or out of memory?); "
-                          "try fewer processes (-j)") from None
 
 
 def _pool(spec: PipelineSpec, jobs: int):
