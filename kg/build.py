@@ -164,7 +164,7 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
     ``total`` is None (the corpus is not counted in advance).
     """
     from kg.cache import Block, FactsCache, default_cache_dir, fingerprint, rdf_fingerprint
-    from kg.engine import PipelineSpec, extract_stream, use_fork
+    from kg.engine import PipelineSpec, can_fork, extract_stream, use_fork
     from kg.output import GraphWriter, article_rdf
     from kg.rdf import graph_iri
     from kg.resolve import Resolver, entity_table, resolved
@@ -226,15 +226,19 @@ def build(inputs: Iterable[Path], out_dir: Path, options: BuildOptions | None = 
 
     try:
         with staging(out_dir) as tmp:
-            writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes,
-                                 views_max_triples=options.views_max_triples, background=options.validate)
             checks = ArticleChecks(cache, options.validate_max_triples) if options.validate else None
-            if fork and checks is not None:
-                # this process will load the pipeline, alone on one core, before forking
-                # the workers: the validation process starts now, so that its imports
-                # use another core meanwhile (the views process as well would make
-                # three processes share two cores, and the load slower)
-                checks.prewarm()
+            # This process will load the pipeline, alone on one core, before forking the
+            # workers: the validation and views processes start now, so that their
+            # imports use another core meanwhile. They are forked too when no other
+            # thread runs (they then share the modules imported so far, and start in
+            # milliseconds), before the pipeline is loaded.
+            early = fork and checks is not None
+            helpers_fork = early and can_fork()
+            if early:
+                checks.prewarm(fork=helpers_fork)
+            writer = GraphWriter(tmp, html_max_nodes=options.html_max_nodes,
+                                 views_max_triples=options.views_max_triples, background=options.validate,
+                                 prewarm=early and options.html, fork=helpers_fork)
             t_loop = time.perf_counter()
             stream = extract_stream(articles, spec, jobs=options.jobs, batch=options.batch_size,
                                     known=cache.lookup if cache is not None else None,
@@ -457,11 +461,12 @@ class ArticleChecks:
             elif self.size >= self.BACKGROUND_MIN_TRIPLES:
                 self._job = ValidationJob(graphs)
 
-    def prewarm(self) -> None:
-        """Start the validation process now, so that it has imported what it needs when
-        the budget is full (it is stopped if the whole graph fits in the budget)."""
+    def prewarm(self, fork: bool = False) -> None:
+        """Start the validation process now (forked from this process with ``fork``), so
+        that it has imported what it needs when the budget is full (it is stopped if the
+        whole graph fits in the budget)."""
         if self.max_triples is not None and self._job is None:
-            self._job = ValidationJob()
+            self._job = ValidationJob(fork=fork)
 
     def cancel(self) -> None:
         """Stop a validation running in the background (a build that fails)."""
@@ -507,25 +512,24 @@ class ArticleChecks:
 
 
 class ValidationJob:
-    """:func:`kg.validate.validate_article_graphs` in a process of its own (``spawn``),
-    given the graphs when the validation budget is full, so that the build does not
-    wait for it at the end. The process starts at once and imports what validation
-    needs; :meth:`start` gives it the graphs (or ``graphs`` here), :meth:`result` gives
-    what the function returns."""
+    """:func:`kg.validate.validate_article_graphs` in a process of its own, given the
+    graphs when the validation budget is full, so that the build does not wait for it
+    at the end. The process starts at once (spawned, or forked with ``fork``: see
+    :func:`kg.engine.start_helper`) and imports what validation needs; :meth:`start`
+    gives it the graphs (or ``graphs`` here), :meth:`result` gives what the function
+    returns."""
 
-    def __init__(self, graphs: dict[str, bytes] | None = None):
+    def __init__(self, graphs: dict[str, bytes] | None = None, fork: bool = False):
         import multiprocessing
 
-        from kg.engine import _sigint_blocked
+        from kg.engine import start_helper
 
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe(duplex=True)
+        self._conn, child = multiprocessing.Pipe(duplex=True)
         self.started = graphs is not None
         # graphs given now travel with the process's start-up data, which the child
         # reads at once; a later start() is read once the child has done its imports
-        self.proc = ctx.Process(target=_validation_main, args=(child, graphs), name="kg-validation", daemon=True)
-        with _sigint_blocked():
-            self.proc.start()
+        self.proc = start_helper(_validation_main, (child, graphs), "kg-validation", fork=fork,
+                                 own_end=self._conn)
         child.close()
 
     def start(self, graphs: dict[str, bytes]) -> None:

@@ -309,9 +309,7 @@ def fork_pool(spec: PipelineSpec, jobs: int):
     pipeline(spec)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                initializer=_init_worker, initargs=(spec,))
-    with _sigint_blocked(), warnings.catch_warnings():
-        # Python 3.12+ warns about any other thread, BLAS's native ones included
-        warnings.filterwarnings("ignore", message=r".*is multi-threaded, use of fork\(\)", category=DeprecationWarning)
+    with _forking():
         # The workers' garbage collector leaves alone what they inherit (the pipeline),
         # as Python's documentation advises before a fork: traversing it costs time and
         # copies every page that holds it. Measured at 1,000 articles, two alternating
@@ -323,6 +321,49 @@ def fork_pool(spec: PipelineSpec, jobs: int):
         finally:
             gc.unfreeze()  # (in this process)
     return pool
+
+
+@contextmanager
+def _forking() -> Iterator[None]:
+    """Around a fork: SIGINT blocked (see :func:`_sigint_blocked`), and Python 3.12+'s
+    warning about forking a multi-threaded process silenced, as it counts native
+    threads too (numpy's BLAS): callers fork only when :func:`can_fork` allows it, or
+    when asked to."""
+    with _sigint_blocked(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*is multi-threaded, use of fork\(\)", category=DeprecationWarning)
+        yield
+
+
+def start_helper(target: Callable, args: tuple, name: str, *, fork: bool = False, own_end=None):
+    """Start a daemon process running ``target(*args)`` for a helper job (validation,
+    views) and return it: spawned, or forked from this process with ``fork``.
+
+    A forked helper starts in milliseconds and shares the modules this process has
+    imported; a spawned one starts a new interpreter and imports them again. Fork only
+    while :func:`can_fork` allows it, and before loading anything large (the helper
+    keeps a copy of what this process holds). ``own_end``, this process's end of the
+    helper's pipe, is closed in a forked helper (which inherits it), so that the helper
+    still sees the pipe end when this process goes away.
+
+    >>> p = start_helper(int, (), "kg-doc", fork=can_fork())
+    >>> p.join(); p.exitcode
+    0
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    if fork:
+        target, args = _forked_helper, (own_end, target, args)
+    proc = ctx.Process(target=target, args=args, name=name, daemon=True)
+    with _forking() if fork else _sigint_blocked():
+        proc.start()
+    return proc
+
+
+def _forked_helper(own_end, target: Callable, args: tuple) -> None:  # pragma: no cover - a child process
+    if own_end is not None:
+        own_end.close()  # the parent's end, inherited
+    target(*args)
 
 
 def _ready() -> bool:

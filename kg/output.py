@@ -130,14 +130,23 @@ class GraphWriter:
     (a staging folder) and writes the other outputs at :meth:`finish`."""
 
     def __init__(self, folder: Path, html_max_nodes: int | None = 3_000,
-                 views_max_triples: int | None = 1_000_000, background: bool = False):
+                 views_max_triples: int | None = 1_000_000, background: bool = False,
+                 prewarm: bool = False, fork: bool = False):
         self.folder = Path(folder)
         self.background = background  # views of a large graph in a process of their own
         self.html_max_nodes = html_max_nodes
         self.views_max_triples = views_max_triples
         self.bounded: dict = {}
-        self._trig = (self.folder / "graph.trig").open("wb")
-        self._ttl = (self.folder / "graph.ttl").open("wb")
+        # with ``prewarm`` (and ``background``), the views process starts now, forked or
+        # spawned (``fork``), whatever the size of the graph: before the files are
+        # opened, so that a forked one inherits none of them
+        self._job: ViewsJob | None = ViewsJob(fork=fork) if prewarm and background else None
+        try:
+            self._trig = (self.folder / "graph.trig").open("wb")
+            self._ttl = (self.folder / "graph.ttl").open("wb")
+        except BaseException:
+            self.cancel()
+            raise
         self._trig.write(prefix_lines().encode("utf-8"))
         self._ttl.write(prefix_lines().encode("utf-8"))
         self.shared: set[str] = set()
@@ -145,7 +154,6 @@ class GraphWriter:
         self.local = 0
         self.triples = 0
         self.articles = 0
-        self._job: ViewsJob | None = None
         self._graphml_here = False  # graph.graphml is written by wait(), beside the job
 
     def add(self, rdf: ArticleRDF) -> None:
@@ -302,22 +310,20 @@ def _views_main(conn) -> None:
 
 
 class ViewsJob:
-    """:func:`write_views` in a process of its own (``spawn``), so that a build writes
-    the views while it validates. The process starts at once and imports what the
-    views need; :meth:`start` gives it the folder."""
+    """:func:`write_views` in a process of its own, so that a build writes the views
+    while it validates. The process starts at once (spawned, or forked with ``fork``:
+    see :func:`kg.engine.start_helper`) and imports what the views need; :meth:`start`
+    gives it the folder."""
 
-    def __init__(self):
+    def __init__(self, fork: bool = False):
         import multiprocessing
 
-        from kg.engine import _sigint_blocked
+        from kg.engine import start_helper
 
-        ctx = multiprocessing.get_context("spawn")
         self.folder: Path | None = None
-        child, self._conn = ctx.Pipe(duplex=False)  # (receiving end, sending end)
+        child, self._conn = multiprocessing.Pipe(duplex=False)  # (receiving end, sending end)
         self._large = False
-        self.proc = ctx.Process(target=_views_main, args=(child,), name="kg-views", daemon=True)
-        with _sigint_blocked():
-            self.proc.start()
+        self.proc = start_helper(_views_main, (child,), "kg-views", fork=fork, own_end=self._conn)
         child.close()
 
     def expect_large(self) -> None:

@@ -413,12 +413,13 @@ def test_the_validation_process_started_before_the_workers_gives_the_same_report
     report is the one of a build in one process."""
     import kg.build as kb
 
-    jobs = []
+    jobs, forked = [], []
 
     class Recorded(kb.ValidationJob):
-        def __init__(self, graphs=None):
-            super().__init__(graphs)
+        def __init__(self, graphs=None, fork=False):
+            super().__init__(graphs, fork=fork)
             jobs.append(self)
+            forked.append(fork)
 
     whole = build([], tmp_path / "whole", BuildOptions(html=False, cache=False))
     budget_triples = {"fills": 700, "never fills": whole.triples - 1, "holds the graph": whole.triples}[budget]
@@ -428,6 +429,7 @@ def test_the_validation_process_started_before_the_workers_gives_the_same_report
     two = build([], tmp_path / "j2", BuildOptions(jobs=2, batch_size=1, worker_start="fork", **opts)).validation
     assert two == one and one["conforms"] is True
     assert len(jobs) == 1 and not jobs[0].proc.is_alive()  # started first, then used or stopped
+    assert forked == [True]  # (no other thread runs here)
     assert jobs[0].started == (budget == "fills")
     if budget == "never fills":
         assert one["sample"]["validated_now"] == one["sample"]["of_article_graphs"]
@@ -518,6 +520,55 @@ def test_the_views_process_stops_as_soon_as_the_graph_outgrows_the_views(tmp_pat
     finally:
         writer.cancel()
         writer.close_graphs()
+
+
+def _cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_a_build_that_forks_its_workers_forks_its_helpers_first_and_writes_the_same_files(tmp_path, monkeypatch):
+    """With forked workers, the validation and views processes are forked from the
+    build's process before it loads the pipeline (a forked process has the parent's
+    command line; a spawned one runs multiprocessing's spawn_main), and the build writes
+    the same views and validation report as one process."""
+    import multiprocessing
+
+    import kg.engine
+
+    started = []
+    real = kg.engine.start_helper
+
+    def recorded(target, args, name, **kw):
+        proc = real(target, args, name, **kw)
+        started.append((name, _cmdline(proc.pid) == _cmdline(os.getpid()), bool(kg.engine._LOADED)))
+        return proc
+
+    one = build([], tmp_path / "j1", BuildOptions(cache=False, validate_max_triples=700))
+    monkeypatch.setattr(kg.engine, "start_helper", recorded)
+    monkeypatch.setattr(kg.engine, "_LOADED", {})  # (this process's pipeline: loaded again)
+    two = build([], tmp_path / "j2", BuildOptions(jobs=2, batch_size=1, cache=False, validate_max_triples=700))
+    assert started == [("kg-validation", True, False), ("kg-views", True, False)]  # forked, before the load
+    assert two.validation == one.validation and one.validation["conforms"] is True
+    assert one.validation["sample"]["validated_now"] < one.validation["sample"]["of_article_graphs"]
+    for name in ("graph.trig", "graph.ttl", "graph.graphml", "graph.html"):
+        assert (tmp_path / "j1" / name).read_bytes() == (tmp_path / "j2" / name).read_bytes(), name
+    assert not [p for p in multiprocessing.active_children() if p.name in ("kg-views", "kg-validation")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="processes are forked on Linux only")
+@pytest.mark.parametrize("job", ["validation", "views"])
+def test_a_forked_helper_ends_when_the_build_closes_its_end_of_the_pipe(job):
+    """A forked helper inherits the build's end of its pipe: it closes it, or it would
+    wait forever for a build that has gone away."""
+    from kg.build import ValidationJob
+    from kg.output import ViewsJob
+
+    helper = ValidationJob(fork=True) if job == "validation" else ViewsJob(fork=True)
+    assert _cmdline(helper.proc.pid) == _cmdline(os.getpid())  # forked
+    helper._conn.close()
+    helper.proc.join(60)
+    assert helper.proc.exitcode == 0
 
 
 def _dies(spec, articles):
