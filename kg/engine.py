@@ -24,6 +24,7 @@ they load the pipeline.
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import sys
 import threading
@@ -105,9 +106,34 @@ def extract_batch(spec: PipelineSpec, articles: list[Article]) -> Extracted:
     return out
 
 
-def _init_worker(spec: PipelineSpec) -> None:
+def _init_worker(spec: PipelineSpec, parent: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if parent is not None:
+        end_with_parent(parent)
     pipeline(spec)
+
+
+def end_with_parent(parent: int) -> None:
+    """Have Linux kill this process when its parent, ``parent``, ends.
+
+    A build that ends normally, fails, or is stopped with Ctrl-C, SIGTERM or SIGHUP
+    stops its workers and helpers itself. One killed with SIGKILL (by hand, or by the
+    out-of-memory killer) cannot, and its children would wait forever: the pipes they
+    wait on stay open, as every child holds copies of the others' ends. So each child
+    asks the kernel for SIGKILL at its parent's end (``prctl(PR_SET_PDEATHSIG)``), and
+    ends at once if the parent has already gone. Elsewhere than on Linux, nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no C library to ask
+        return
+    if os.getppid() != parent:  # the parent ended before the request
+        os._exit(1)
 
 
 @contextmanager
@@ -254,7 +280,7 @@ def _pool(spec: PipelineSpec, jobs: int):
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(spec,))
+                               initializer=_init_worker, initargs=(spec, os.getpid()))
 
 
 START_METHODS = ("auto", "fork", "spawn")
@@ -308,7 +334,7 @@ def fork_pool(spec: PipelineSpec, jobs: int):
 
     pipeline(spec)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_init_worker, initargs=(spec,))
+                               initializer=_init_worker, initargs=(spec, os.getpid()))
     with _forking():
         # The workers' garbage collector leaves alone what they inherit (the pipeline),
         # as Python's documentation advises before a fork: traversing it costs time and
@@ -343,7 +369,8 @@ def start_helper(target: Callable, args: tuple, name: str, *, fork: bool = False
     while :func:`can_fork` allows it, and before loading anything large (the helper
     keeps a copy of what this process holds). ``own_end``, this process's end of the
     helper's pipe, is closed in a forked helper (which inherits it), so that the helper
-    still sees the pipe end when this process goes away.
+    still sees the pipe end when this process goes away; on Linux it also ends when
+    this process is killed (:func:`end_with_parent`).
 
     >>> p = start_helper(int, (), "kg-doc", fork=can_fork())
     >>> p.join(); p.exitcode
@@ -352,17 +379,17 @@ def start_helper(target: Callable, args: tuple, name: str, *, fork: bool = False
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
-    if fork:
-        target, args = _forked_helper, (own_end, target, args)
-    proc = ctx.Process(target=target, args=args, name=name, daemon=True)
+    proc = ctx.Process(target=_helper_main, args=(os.getpid(), own_end if fork else None, target, args),
+                       name=name, daemon=True)
     with _forking() if fork else _sigint_blocked():
         proc.start()
     return proc
 
 
-def _forked_helper(own_end, target: Callable, args: tuple) -> None:  # pragma: no cover - a child process
+def _helper_main(parent: int, own_end, target: Callable, args: tuple) -> None:  # pragma: no cover - a child process
+    end_with_parent(parent)
     if own_end is not None:
-        own_end.close()  # the parent's end, inherited
+        own_end.close()  # the parent's end, inherited through the fork
     target(*args)
 
 

@@ -146,6 +146,62 @@ def test_kill_leaves_outputs_and_the_next_build_removes_its_staging_folder(corpu
     rerun_completes(corpus, out, before)  # removes the stale folder
 
 
+def _children(pid: int) -> dict[int, str]:
+    """The live child processes of ``pid`` (from /proc): pid -> command line."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel ends the children on Linux")
+def test_a_build_killed_alone_leaves_no_worker_or_helper_behind(corpus, tmp_path):
+    """SIGKILL to the build's process alone (as the out-of-memory killer sends it): its
+    workers and its validation and views processes end too, instead of waiting forever
+    on pipes that the others keep open."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "build", str(corpus), "-o", str(tmp_path / "out"), "-q",
+                             "-j", "2", "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    kids: dict[int, str] = {}
+    try:
+        end = time.monotonic() + 90
+        while time.monotonic() < end and proc.poll() is None:
+            kids = _children(proc.pid)
+            # two workers, the validation and the views processes (and multiprocessing's
+            # resource tracker, which ends with the last of them)
+            if sum("resource_tracker" not in cmd for cmd in kids.values()) >= 4:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None and sum("resource_tracker" not in c for c in kids.values()) >= 4, kids
+        os.kill(proc.pid, signal.SIGKILL)  # the build's process only
+        proc.communicate(timeout=30)
+        end = time.monotonic() + 30
+        while time.monotonic() < end and any(_alive(k) for k in kids):
+            time.sleep(0.1)
+        assert not [cmd for k, cmd in kids.items() if _alive(k)]
+    finally:
+        for k in list(kids):
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 def test_stale_folders_of_running_or_foreign_builds_are_kept(tmp_path):
     from kg.atomic import _host
 
