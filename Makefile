@@ -6,7 +6,7 @@ STAMP := $(VENV)/.kg-installed
 DEV_STAMP := $(VENV)/.kg-dev-installed
 OUT ?= out
 
-.PHONY: demo test install dev lint bench clean help
+.PHONY: demo test install dev bench clean help
 
 help:
 	@echo "make demo   - create $(VENV), install kg, build the bundled sample articles into $(OUT)/"

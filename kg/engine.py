@@ -106,10 +106,9 @@ def extract_batch(spec: PipelineSpec, articles: list[Article]) -> Extracted:
     return out
 
 
-def _init_worker(spec: PipelineSpec, parent: int | None = None) -> None:
+def _init_worker(spec: PipelineSpec, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if parent is not None:
-        end_with_parent(parent)
+    end_with_parent(parent)
     pipeline(spec)
 
 
