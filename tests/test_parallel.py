@@ -421,6 +421,11 @@ def test_the_validation_process_started_before_the_workers_gives_the_same_report
             jobs.append(self)
             forked.append(fork)
 
+    import kg.engine
+
+    # (a thread an earlier test leaves behind, such as Dask's offload thread, would make
+    # the build spawn its processes: forking is allowed here as in a fresh process)
+    monkeypatch.setattr(kg.engine, "can_fork", lambda: True)
     whole = build([], tmp_path / "whole", BuildOptions(html=False, cache=False))
     budget_triples = {"fills": 700, "never fills": whole.triples - 1, "holds the graph": whole.triples}[budget]
     opts = dict(html=False, cache=False, validate_max_triples=budget_triples)
@@ -547,6 +552,7 @@ def test_a_build_that_forks_its_workers_forks_its_helpers_first_and_writes_the_s
     one = build([], tmp_path / "j1", BuildOptions(cache=False, validate_max_triples=700))
     monkeypatch.setattr(kg.engine, "start_helper", recorded)
     monkeypatch.setattr(kg.engine, "_LOADED", {})  # (this process's pipeline: loaded again)
+    monkeypatch.setattr(kg.engine, "can_fork", lambda: True)  # (as in a fresh process: see above)
     two = build([], tmp_path / "j2", BuildOptions(jobs=2, batch_size=1, cache=False, validate_max_triples=700))
     assert started == [("kg-validation", True, False), ("kg-views", True, False)]  # forked, before the load
     assert two.validation == one.validation and one.validation["conforms"] is True
