@@ -412,6 +412,7 @@ def test_the_validation_process_started_before_the_workers_gives_the_same_report
     larger (the process is stopped; validated here), or holds the whole graph, the
     report is the one of a build in one process."""
     import kg.build as kb
+    import kg.engine
 
     jobs, forked = [], []
 
@@ -420,8 +421,6 @@ def test_the_validation_process_started_before_the_workers_gives_the_same_report
             super().__init__(graphs, fork=fork)
             jobs.append(self)
             forked.append(fork)
-
-    import kg.engine
 
     # (a thread an earlier test leaves behind, such as Dask's offload thread, would make
     # the build spawn its processes: forking is allowed here as in a fresh process)
@@ -434,7 +433,7 @@ def test_the_validation_process_started_before_the_workers_gives_the_same_report
     two = build([], tmp_path / "j2", BuildOptions(jobs=2, batch_size=1, worker_start="fork", **opts)).validation
     assert two == one and one["conforms"] is True
     assert len(jobs) == 1 and not jobs[0].proc.is_alive()  # started first, then used or stopped
-    assert forked == [True]  # (no other thread runs here)
+    assert forked == [True]  # forked, as the workers are
     assert jobs[0].started == (budget == "fills")
     if budget == "never fills":
         assert one["sample"]["validated_now"] == one["sample"]["of_article_graphs"]
