@@ -127,7 +127,7 @@ def end_with_parent(parent: int) -> None:
     import ctypes
 
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
+        libc = ctypes.CDLL(None)
         libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # pragma: no cover - no C library to ask
         return
