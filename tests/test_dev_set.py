@@ -16,10 +16,10 @@ from conftest import DEV, SHARED
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not (DEV / "gold.jsonl").exists(),
                                                   reason="../shared/eval/dev is not available (a user's clone)")]
 
-TARGETS = {  # measure: (minimum, measured 2026-11-21)
-    "fact_f1": (0.70, 0.817),
-    "fact_precision": (0.80, 0.898),
-    "entity_typed_recall": (0.85, 0.913),
+TARGETS = {  # measure: (minimum, measured 2026-11-21; 2026-11-22)
+    "fact_f1": (0.70, 0.844),
+    "fact_precision": (0.80, 0.893),
+    "entity_typed_recall": (0.85, 0.918),
     "casualty_attributed_recall": (0.80, 0.971),
     "provenance_coverage": (1.0, 1.0),
 }
@@ -71,3 +71,29 @@ def test_evaluate_cli_json(dev_graph):
     res = CliRunner().invoke(app, ["evaluate", str(DEV / "gold.jsonl"), "--graph", str(dev_graph), "--json"])
     assert res.exit_code == 0
     assert json.loads(res.output)["fact_f1"] >= TARGETS["fact_f1"][0]
+
+
+def test_an_events_place_or_target_is_named_in_the_sentence_it_cites(dev_graph):
+    """Sentence-level provenance: the evidence of ``event locatedIn/targeted X`` names X
+    (its label or an alias). The rest are references such as "the province"; when
+    merged events cited the sentence of the frame they were merged into, 34 of 140 did
+    not name X (measured 2026-11-22: 4 of 110)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(dev_graph), format=ox.RdfFormat.TRIG)
+    rows = list(store.query("""
+        PREFIX kg: <https://w3id.org/kg-news/ontology#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?st ?sentence (GROUP_CONCAT(?name; separator="\u0001") AS ?names) WHERE {
+          ?st rdf:subject ?ev ; rdf:predicate ?p ; rdf:object ?o ; kg:evidence ?sentence .
+          VALUES ?p { kg:locatedIn kg:targeted }
+          ?ev a/rdfs:subClassOf* kg:Event .
+          { ?o rdfs:label ?name } UNION { ?o skos:altLabel ?name }
+        } GROUP BY ?st ?sentence""", use_default_graph_as_union=True))
+    assert len(rows) > 50
+    unnamed = [r["sentence"].value for r in rows
+               if not any(n.lower() in r["sentence"].value.lower() for n in r["names"].value.split("\u0001"))]
+    assert len(unnamed) / len(rows) <= 0.1, unnamed

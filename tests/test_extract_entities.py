@@ -97,3 +97,21 @@ def test_generic_targets_get_clean_labels(extract):
     labels = {e.label for e in f.entities.values() if e.generic}
     assert "railway station" in labels and "police vehicle" in labels
     assert not any("crowded" in x for x in labels)
+
+
+@pytest.mark.parametrize("name", ["Lashkar-e-Taiba", "Jaish-e-Mohammed"])
+def test_a_descriptor_after_a_name_stands_for_it_however_it_is_parsed(extract, name):
+    """"a member of X (ACR), a militant group that claimed ...": the model attaches
+    "group" to "member" or takes the name as its modifier; the claimant is still X."""
+    spelled = {"Jaish-e-Mohammed": "Jaish-e-Mohammad (JeM)", "Lashkar-e-Taiba": "Lashkar-e-Taiba (LeT)"}[name]
+    f = extract(f"The gunman was a member of {spelled}, a Pakistan-based militant group that claimed "
+                "responsibility for the attack.")
+    assert (name, "claimed", "Attack") in fact_pairs(f)
+
+
+def test_the_body_corrects_a_class_the_headline_case_misled(extract):
+    f = extract("During the night, Ukrainian forces launched a rocket strike on a school in Makiivka, Donetsk Oblast.",
+                title="Makiivka military quarters shelling")
+    (place,) = [e for e in f.entities.values() if e.label == "Makiivka"]
+    assert place.cls == "City"
+    assert ("Makiivka", "locatedIn", "Donetsk Oblast") in fact_pairs(f)

@@ -107,3 +107,54 @@ def test_claiming_verbs_still_make_claims(extract):
     f = extract("The army claimed that Taliban militants attacked the checkpoint in Kurram.")
     assert not any(p == "carriedOut" for _, p, _ in fact_pairs(f))
     assert any(c.predicate == "carriedOut" and c.status in ("reported", "alleged") for c in f.claims)
+
+
+def test_each_fact_of_a_merged_event_cites_the_sentence_that_states_it(extract):
+    """Two sentences tell one attack; each place is cited from the sentence naming it,
+    not from the sentence of the frame the event was merged into."""
+    first = "On February 14, 2019, a car bomb hit a convoy carrying police in India's Jammu and Kashmir state."
+    second = "The attack took place in Pulwama."
+    f = extract(f"{first} {second}")
+    (ev,) = events(f, "Attack")
+    cited = {(f.entities[r.object].label, r.evidence.sentence)
+             for r in f.relations if r.subject == ev.key and r.predicate == "locatedIn"}
+    assert ("Pulwama", second) in cited and ("Pulwama", first) not in cited
+    assert ("Jammu and Kashmir", first) in cited and ("Jammu and Kashmir", second) not in cited
+
+
+def test_an_event_is_placed_in_the_larger_place_its_sentence_names(extract):
+    f = extract("Militants ambushed a convoy in the Barsalogho Department of northern Burkina Faso.")
+    pairs = fact_pairs(f)
+    assert ("Barsalogho Department", "locatedIn", "Burkina Faso") in pairs
+    assert ("Attack", "locatedIn", "Barsalogho Department") in pairs
+    within = [r for r in f.relations if r.predicate == "locatedIn" and r.subject in f.events
+              and f.entities[r.object].label == "Burkina Faso"]
+    assert [r.evidence.rule for r in within] == ["ev.place.within"]
+
+
+def test_a_larger_place_named_in_another_sentence_does_not_place_the_event(extract):
+    f = extract("Gunmen attacked a checkpoint in Kurram on Monday. Kurram is a district of Khyber Pakhtunkhwa.")
+    assert ("Attack", "locatedIn", "Kurram") in fact_pairs(f)
+    assert not any(r.predicate == "locatedIn" and r.subject in f.events
+                   and f.entities[r.object].label == "Khyber Pakhtunkhwa" for r in f.relations)
+
+
+def test_a_place_in_another_clause_does_not_place_the_event(extract):
+    f = extract("Militants stormed a police post in Bannu on Sunday. Officials condemned the assault, "
+                "noting that the group is banned in Pakistan.")
+    pairs = fact_pairs(f)
+    assert ("Attack", "locatedIn", "Bannu") in pairs
+    assert ("Attack", "locatedIn", "Pakistan") not in pairs
+
+
+def test_a_relative_clause_of_occurring_places_the_event(extract):
+    f = extract("Gunmen attacked a checkpoint in Kurram on Monday. The attack, which took place near "
+                "Parachinar, killed four soldiers.")
+    assert ("Attack", "locatedIn", "Parachinar") in fact_pairs(f)
+
+
+def test_the_vehicle_of_a_car_bomb_is_not_its_target(extract):
+    f = extract("A car bomb exploded near a market in Peshawar on Monday. A convoy bombing killed three soldiers in Bannu.")
+    targets = {f.entities[r.object].label for r in f.relations if r.predicate == "targeted"}
+    assert "car" not in targets
+    assert "convoy" in targets  # a modifier of a bombing is still what was bombed

@@ -88,18 +88,27 @@ def test_tooltips_carry_evidence_and_entity_details(sample_page):
     missing = sample_page.js("""kgView.edges.get().filter(e => e.evidence.length && !e.title.includes(e.evidence[0][0]))
                                 .map(e => e.id)""")
     assert missing == []
-    # hover the edge "Baloch Liberation Army -claimed-> ..." on the canvas
+    # hover an edge of the Baloch Liberation Army with evidence on the canvas
     box = sample_page.page.locator("#kg-network").bounding_box()
     target = sample_page.js("""() => {
         const bla = kgView.nodes.get({filter: n => n.name === 'Baloch Liberation Army'})[0];
-        const e = kgView.edges.get({filter: e => e.from === bla.id && e.evidence.length})[0];
         kgView.network.focus(bla.id, {scale: 1.5, animation: false});
-        const p = kgView.network.getPositions([e.from, e.to]);
-        const a = kgView.network.canvasToDOM(p[e.from]), b = kgView.network.canvasToDOM(p[e.to]);
-        const na = kgView.network.canvasToDOM(p[e.from]);
-        return {edge: e.id, evidence: e.evidence[0][0], x: a.x + (b.x - a.x) * 0.6, y: a.y + (b.y - a.y) * 0.6,
-                nx: na.x, ny: na.y};
+        const na = kgView.network.canvasToDOM(kgView.network.getPositions([bla.id])[bla.id]);
+        // a point of one of its edges that no node and no other edge covers (the
+        // layout decides where the others fall)
+        for (const e of kgView.edges.get({filter: e => e.from === bla.id && e.evidence.length})) {
+            const p = kgView.network.getPositions([e.from, e.to]);
+            const a = kgView.network.canvasToDOM(p[e.from]), b = kgView.network.canvasToDOM(p[e.to]);
+            for (let f = 0.3; f <= 0.8; f += 0.05) {
+                const q = {x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f};
+                if (kgView.network.getNodeAt(q) === undefined && kgView.network.getEdgeAt(q) === e.id) {
+                    return {edge: e.id, evidence: e.evidence[0][0], x: q.x, y: q.y, nx: na.x, ny: na.y};
+                }
+            }
+        }
+        return null;
     }""")
+    assert target is not None, "no edge of the Baloch Liberation Army can be hovered alone"
     text = _hover(sample_page, box["x"] + target["x"], box["y"] + target["y"])
     assert target["evidence"] in text
     sample_page.page.mouse.move(box["x"] + 5, box["y"] + 5)

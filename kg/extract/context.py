@@ -167,6 +167,9 @@ class DocContext:
             self.facts.entities[key] = ent
         elif not entry and not ent.gazetteer_id and ent.cls != cls and PLACE_RANK.get(cls, -1) > PLACE_RANK.get(ent.cls, 5):
             ent.cls = cls
+        elif not entry and not ent.gazetteer_id and ent.cls != cls and span and self._in_title_only(ent) \
+                and span[0] > len(self.article.title or ""):
+            ent.cls = cls  # headline case misleads the NER: the body's reading wins
         for form in (surface, label):
             if form and form != ent.label:
                 ent.aliases.add(form)
@@ -265,6 +268,24 @@ class DocContext:
                 self.institution(tok)
         # 5. last-name references to people named earlier ("Amini" after "Mahsa Amini")
 
+    def _name_before_comma(self, tok: Token) -> str | None:
+        """The non-place entity that ends just before ", a <tok>" (a parenthesised
+        acronym after the name is skipped), or None."""
+        det = next((c for c in tok.children if c.dep_ == "det" and c.lower_ in ("a", "an") and c.i < tok.i), None)
+        if det is None or det.i < 2 or self.doc[det.i - 1].text != ",":
+            return None
+        j = det.i - 2
+        if self.doc[j].text == ")":
+            while j > tok.sent.start and self.doc[j].text != "(":
+                j -= 1
+            j -= 1
+        key = self.tok2key.get(j)
+        return key if key and self.cls_of(key) not in PLACE_CLASSES else None
+
+    def _in_title_only(self, ent: Entity) -> bool:
+        title_end = len(self.article.title) if self.article.title else 0
+        return bool(title_end and ent.mentions) and all(s < title_end for s, _ in ent.mentions)
+
     def _first(self, key: str) -> int:
         ent = self.facts.entities.get(key)
         return min((s for s, _ in ent.mentions), default=10**9) if ent else 10**9
@@ -298,7 +319,10 @@ class DocContext:
                     return
             elif alias:
                 ent = self.facts.entities[alias]
-                self.add_entity(alias, ent.label, ent.cls, text, span)
+                cls = ent.cls
+                if self._in_title_only(ent) and span[0] > len(self.article.title or ""):
+                    cls = self.classify(e, text) or cls  # the headline's case misled the NER
+                self.add_entity(alias, ent.label, cls, text, span)
                 self._mark(e, alias)
                 return
             entry = gaz.lookup(text)
@@ -609,6 +633,14 @@ class DocContext:
         # "JeM, a Pakistan-based terrorist group": the descriptor stands for the name
         if tok.dep_ == "appos" and tok.pos_ == "NOUN" and tok.head.i in self.tok2key:
             return self.tok2key[tok.head.i]
+        # the same, misparsed: "a member of Jaish-e-Mohammad (JeM), a terrorist group that
+        # ..." with "group" in apposition to "member", or with the name as its modifier.
+        # The descriptor follows ", a": the name is the one just before the comma.
+        if tok.pos_ == "NOUN" and (tok.dep_ == "appos" or any(c.dep_ in ("nmod", "compound") and c.i in self.tok2key
+                                                               for c in tok.children)):
+            key = self._name_before_comma(tok)
+            if key:
+                return key
         # relative pronoun: "a group that claimed ..."
         if low in ("that", "which", "who", "whom") and tok.head.dep_ == "relcl":
             return self.entity_at(tok.head.head, allow_generic, allow_pronoun=False)

@@ -26,7 +26,7 @@ from spacy.tokens import Span, Token
 from kg.extract.context import PLACE_CLASSES, PLACE_RANK, DocContext, emit, emit_literal, is_a
 from kg.extract.dates import normalise
 from kg.extract.rules import TAKING_VERBS
-from kg.model import Event
+from kg.model import Event, Evidence, Relation
 
 MODALS = {"will", "would", "could", "might", "may", "should", "shall", "must"}
 IRREALIS_HEADS = {"threaten", "vow", "plan", "warn", "intend", "aim", "seek", "want", "try", "prepare",
@@ -63,6 +63,15 @@ class Frame:
     key: str | None = None
     extra_evidence: list[Span] = field(default_factory=list)
     target_sents: dict[str, Span] = field(default_factory=dict)
+    # the frame's own arguments, kept when other frames' arguments are merged into it
+    # (the merged lists decide what is one event; each fact is emitted from the frame,
+    # and so the sentence, that states it)
+    own: dict[str, list] | None = None
+
+    def stated(self, kind: str) -> list:
+        """The ``agents``, ``targets``, ``places`` or ``dates`` this frame's own
+        sentence states (not those merged in from other frames of its event)."""
+        return self.own[kind] if self.own is not None else getattr(self, kind)
 
 
 def trigger_of(tok: Token, ctx: DocContext):
@@ -143,6 +152,24 @@ def _args_via_prep(tok: Token, preps: set[str]) -> Iterator[tuple[Token, str]]:
                 if p.dep_ == "pobj":
                     for q in _conjuncts(p):
                         yield q, c.lower_
+
+
+# dependencies that open a clause of its own: what is in it is not said of the event
+OTHER_CLAUSE = {"advcl", "ccomp", "relcl", "parataxis", "csubj", "conj"}
+
+
+def _in_clause_of(tok: Token, root: Token) -> bool:
+    """Whether ``tok`` is in ``root``'s own clause: no clause boundary on the way up.
+    ("rammed into a convoy carrying police in X": yes, a participle modifies the
+    convoy; "condemned the bombing, noting that JeM is banned in Pakistan": no.)"""
+    node = tok
+    while node.i != root.i:
+        if node.dep_ in OTHER_CLAUSE and node.pos_ in ("VERB", "AUX"):
+            return False
+        if node.head.i == node.i:
+            return False
+        node = node.head
+    return True
 
 
 def _governing_verb(tok: Token) -> Token | None:
@@ -297,7 +324,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             elif c.dep_ == "poss":
                 agent(c, "ev.arg.agent.possessive")
             elif c.dep_ in ("compound", "nmod") and c.i not in ctx.tok2key and c.pos_ == "NOUN" \
-                    and ctx.rules.generic_class.get(c.lower_) in ("Facility", "Vehicle"):
+                    and ctx.rules.generic_class.get(c.lower_) in ("Facility", "Vehicle") \
+                    and t.lemma_.lower() not in ctx.rules.words["weapons"]:  # "a car bomb": how, not what
                 target(c, "ev.arg.target.modifier")  # "a prison attack", "the convoy bombing"
             elif c.dep_ in ("compound", "amod", "nmod") and c.i in ctx.tok2key and not any(
                     ctx.rules.generic_class.get(x.lower_) in ("Facility", "Vehicle") for x in t.doc[c.i + 1:t.i]):
@@ -364,6 +392,12 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         if t_role.dep_ in ("nsubj",) and t_role.head.lemma_.lower() in OCCUR_VERBS:
             for q, _ in _args_via_prep(t_role.head, PLACE_PREPS):
                 place(q, "ev.arg.place.occur-verb")
+        # "the attack, which took place near Parachinar, ..."
+        for rc in t_role.children:
+            if rc.dep_ == "relcl" and rc.lemma_.lower() in OCCUR_VERBS \
+                    and any(c.dep_ == "nsubj" and c.lower_ in ("which", "that") for c in rc.children):
+                for q, _ in _args_via_prep(rc, PLACE_PREPS):
+                    place(q, "ev.arg.place.occur-verb.relative")
         # "the attacks targeted X", "the attack hit X"
         if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in ("target", "hit", "strike", "destroy", "damage"):
             for c in t_role.head.children:
@@ -419,7 +453,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         # "rammed into a convoy carrying police in India's Jammu and Kashmir state"
         root = t if t.pos_ == "VERB" else (_governing_verb(t) or t)
         for c in root.subtree:
-            if c.dep_ == "prep" and c.lower_ in ("in", "inside") and c.head.i != t.i and not trigger_of(c.head, ctx):
+            if c.dep_ == "prep" and c.lower_ in ("in", "inside") and c.head.i != t.i and not trigger_of(c.head, ctx) \
+                    and _in_clause_of(c, root):
                 for p in c.children:
                     if p.dep_ == "pobj":
                         key = ctx.entity_at(p, allow_generic=False, allow_pronoun=False)
@@ -627,6 +662,8 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
             members[id(fr)] = [fr]
         else:
             members[id(target)].append(fr)
+            if target.own is None:
+                target.own = {k: list(getattr(target, k)) for k in ("agents", "targets", "places", "dates")}
             target.agents += [a for a in fr.agents if a not in target.agents]
             target.targets += [a for a in fr.targets if a not in target.targets]
             target.places += [a for a in fr.places if a not in target.places]
@@ -672,11 +709,11 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
         for fr in frames:
             ev_by_sent.setdefault(fr.sent.start, fr)
         for fr in frames:
-            for key, rule in fr.agents:
+            for key, rule in fr.stated("agents"):
                 pred = "participatedIn" if ev.cls == "Agreement" else "carriedOut"
                 emit(ctx, key, pred, ev.key, fr.sent, rule, tokens=[fr.trigger])
-            named_spots = [k for k, _ in fr.places if ctx.cls_of(k) == "City" and not ctx.facts.entities[k].generic]
-            for key, rule in fr.targets:
+            named_spots = [k for k, _ in fr.stated("places") if ctx.cls_of(k) == "City" and not ctx.facts.entities[k].generic]
+            for key, rule in fr.stated("targets"):
                 sent = fr.target_sents.get(key, fr.sent)
                 toks = [fr.trigger] if sent == fr.sent else [sent.root]
                 emit(ctx, ev.key, "targeted", key, sent, rule, tokens=toks)
@@ -686,12 +723,12 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
                 elif tcls == "Facility" and named_spots and sent == fr.sent and ev.cls in VIOLENT:
                     spot = sorted(named_spots, key=lambda k: PLACE_RANK.get(ctx.cls_of(k), 9))[0]
                     emit(ctx, key, "locatedIn", spot, sent, "ev.target-in-event-place", tokens=toks)
-            for key, rule in fr.places:
+            for key, rule in fr.stated("places"):
                 if ev.cls in ("Death", "Protest", "Agreement") and ctx.facts.entities[key].generic:
                     continue  # "died in a hospital": only named places locate these
                 if ev.cls != "ArmedConflict":  # background wars: the place is context, not a fact
                     emit(ctx, ev.key, "locatedIn", key, fr.sent, rule, tokens=[fr.trigger])
-            for value, dtype, rule in fr.dates:
+            for value, dtype, rule in fr.stated("dates"):
                 if any(d != value and d.startswith(value) for d in all_dates):
                     continue  # "January 2026" when the day is known
                 emit_literal(ctx, ev.key, "occurredOn", value, dtype, fr.sent, rule)
@@ -705,6 +742,34 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
                 for b in parties:
                     if a != b:
                         emit(ctx, a, "partnerOf", b, frames[0].sent, "ev.agreement-partners", tokens=[frames[0].trigger])
+
+
+def place_events_within(ctx: DocContext) -> None:
+    """"Attacks on civilians in Wad al-Noura in Sudan's Gezira state": a sentence that
+    places an event in a place, and that place in a larger one, places the event in
+    the larger one too. Only what the same sentence asserts is chained, and the new
+    fact cites that sentence (rule ``ev.place.within``)."""
+    facts = ctx.facts
+    inside: dict[tuple[int, str], list[str]] = {}  # (sentence start, place) -> larger places
+    for r in facts.relations:
+        if r.predicate == "locatedIn" and r.subject in facts.entities and r.object in facts.entities \
+                and facts.entities[r.subject].cls in PLACE_CLASSES and facts.entities[r.object].cls in PLACE_CLASSES:
+            inside.setdefault((r.evidence.start, r.subject), []).append(r.object)
+    if not inside:
+        return
+    for r in list(facts.relations):
+        if r.predicate != "locatedIn" or r.subject not in facts.events:
+            continue
+        seen = {r.object}
+        todo = list(inside.get((r.evidence.start, r.object), ()))
+        while todo:
+            place = todo.pop(0)
+            if place in seen or place == r.subject:
+                continue
+            seen.add(place)
+            ev = r.evidence
+            facts.add_relation(Relation(r.subject, "locatedIn", place, Evidence(ev.sentence, ev.start, ev.end, "ev.place.within")))
+            todo += inside.get((ev.start, place), ())
 
 
 def _event_label(ctx: DocContext, ev: Frame) -> str:

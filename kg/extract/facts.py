@@ -5,7 +5,7 @@ from spacy.tokens import Doc
 
 from kg.extract.casualties import link_reports
 from kg.extract.context import DocContext
-from kg.extract.events import assemble_events, detect_frames, emit_events, target_lists
+from kg.extract.events import assemble_events, detect_frames, emit_events, place_events_within, target_lists
 from kg.extract.relations import (adjacent_place_relations, event_relations, hyphen_relations, neighbour_relations, pattern_relations,
                                   role_relations, route_relations)
 from kg.extract.rules import Rules, load_rules
@@ -28,6 +28,7 @@ def extract_facts(doc: Doc, article: Article, gaz: Gazetteer, rules: Rules | Non
     keep = event_relations(ctx, frames)
     keep |= link_reports(ctx, frames)
     emit_events(ctx, events, members, keep)
+    place_events_within(ctx)
     _drop_dangling(ctx)
     _drop_idle_generic_places(ctx)
     if article.dateline:
