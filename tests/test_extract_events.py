@@ -158,3 +158,32 @@ def test_the_vehicle_of_a_car_bomb_is_not_its_target(extract):
     targets = {f.entities[r.object].label for r in f.relations if r.predicate == "targeted"}
     assert "car" not in targets
     assert "convoy" in targets  # a modifier of a bombing is still what was bombed
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("Gunmen killed 12 villagers in Zamfara on Monday.",
+     {("gunmen", "carriedOut", "Attack"), ("Attack", "targeted", "villagers"), ("Attack", "locatedIn", "Zamfara")}),
+    ("Security forces killed 10 militants in Turbat on Monday.",
+     {("Security forces", "carriedOut", "SecurityOperation"), ("SecurityOperation", "targeted", "militants")}),
+])
+def test_a_killing_by_an_armed_actor_is_an_event(extract, text, facts):
+    f = extract(text, date="2024-03-05")
+    assert facts <= fact_pairs(f)
+    (ev,) = events(f)
+    assert any(r.subject == ev.key and r.predicate == "occurredOn" and r.object == "2024-03-04" for r in f.relations)
+
+
+@pytest.mark.parametrize("text,count", [
+    ("Militants attacked a checkpoint in Kurram, killing four soldiers.", 1),  # the attack's toll
+    ("The blast killed 26 people in Quetta.", 1),  # the blast's toll
+    ("A man killed his neighbour in Lahore.", 0),  # not an armed actor
+    ("Soldiers were killed in Kurram.", 0),  # no killer
+])
+def test_a_killing_is_no_second_event_and_no_event_without_an_armed_killer(extract, text, count):
+    assert len(events(extract(text))) == count
+
+
+def test_killers_already_told_kill_in_the_event_told(extract):
+    f = extract("Militants attacked a bus in Kohat on Monday. The gunmen killed 12 passengers.", date="2024-03-05")
+    (ev,) = events(f)
+    assert ("Attack", "targeted", "passengers") in fact_pairs(f)

@@ -92,6 +92,8 @@ def trigger_of(tok: Token, ctx: DocContext):
         if lemma in TAKING_VERBS and any(
                 c.dep_ == "dobj" and ctx.cls_of(ctx.tok2key.get(c.i)) in ("City", "Region") for c in tok.children):
             return rules.verb_trigger.get("attack")  # "the M23 has taken Goma"
+        if lemma in rules.words["killing_verbs"] and lemma not in rules.verb_trigger:
+            return rules.verb_trigger.get("attack") if _armed_killing(tok, ctx) else None
         if lemma == "carry" or lemma in rules.words["perpetration_verbs"]:
             return None
         return rules.verb_trigger.get(lemma)
@@ -115,6 +117,28 @@ def trigger_of(tok: Token, ctx: DocContext):
             return None  # "the death toll", "a suicide squad"
         return rules.noun_trigger.get(lemma) or rules.noun_trigger.get(low)
     return None
+
+
+def _armed_killing(tok: Token, ctx: DocContext) -> bool:
+    """"Gunmen killed 12 villagers", "security forces killed ten militants": an active
+    killing verb whose named or armed subject is an organisation, a group of fighters or
+    a state, with an object, in a sentence that names no other event (there, the killing
+    is that event's toll)."""
+    if any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children) or not any(c.dep_ == "dobj" for c in tok.children):
+        return False
+    subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+    if subj is None or subj.pos_ == "PRON":
+        return False
+    rules = ctx.rules
+    for other in ctx.tokens[tok.sent.start:tok.sent.end]:
+        if other.i == tok.i:
+            continue
+        low, lemma = other.lower_, other.lemma_.lower()
+        if (other.pos_ == "VERB" and lemma in rules.verb_trigger) or \
+                (other.pos_ in ("NOUN", "PROPN") and (lemma in rules.noun_trigger or low in rules.noun_trigger)):
+            return False
+    key = ctx.entity_at(subj, allow_pronoun=False)  # (last: it may make a generic entity)
+    return key is not None and is_a(ctx.cls_of(key) or "", {"Organization", "Country"})
 
 
 def is_irrealis(tok: Token) -> bool:
@@ -541,6 +565,10 @@ def detect_frames(ctx: DocContext) -> list[Frame]:
             fr.anaphoric = bool(dets & ctx.rules.words["anaphoric_determiners"]) and not (
                 mods & ctx.rules.words["new_event_modifiers"])
             fr.bare_plural = bare_plural and not (mods & ctx.rules.words["new_event_modifiers"])
+            if tok.pos_ == "VERB" and tok.lemma_.lower() in ctx.rules.words["killing_verbs"]:
+                # "The gunmen killed 12 passengers": the killers already told, so the event too
+                fr.anaphoric = any(c.dep_ == "nsubj" and any(d.dep_ == "det" and d.lower_ in ("the", "these", "those")
+                                                              for d in c.children) for c in tok.children)
             frame_arguments(ctx, fr)
             _reclassify(ctx, fr)
             if "similar" in mods and fr.cls in VIOLENT and not fr.agents:

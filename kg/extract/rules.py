@@ -141,13 +141,14 @@ def load_rules(folder: Path | None = None) -> Rules:
         raise RuleError(f"{p}: state_actor_classes must be a list of entity classes")
     r.words["state_actor_classes"] = frozenset(state)
     for key in ("perpetration_verbs", "anaphoric_determiners",
-                "new_event_modifiers", "skip_noun_modifiers", "weapon_verbs", "weapons", "force_verbs", "force_nouns"):
+                "new_event_modifiers", "skip_noun_modifiers", "weapon_verbs", "weapons", "force_verbs", "force_nouns",
+                "killing_verbs"):
         r.words[key] = _words(p, key, ev.get(key, []))
     # the words a token needs, as a lemma or lower-case form, for ``trigger_of`` to look
     # further (a verb trigger, a verb that takes a weapon, force or place as its object;
     # a noun trigger or the head word of a two-word one): other tokens are no trigger
     r.words["trigger_verb_openers"] = frozenset(r.verb_trigger) | r.words["weapon_verbs"] | \
-        r.words["force_verbs"] | TAKING_VERBS
+        r.words["force_verbs"] | r.words["killing_verbs"] | TAKING_VERBS
     r.words["trigger_noun_openers"] = frozenset(r.noun_trigger) | {n.split()[-1] for n in r.noun_trigger}
 
     p = folder / "casualties.yaml"
