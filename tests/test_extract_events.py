@@ -187,3 +187,26 @@ def test_killers_already_told_kill_in_the_event_told(extract):
     f = extract("Militants attacked a bus in Kohat on Monday. The gunmen killed 12 passengers.", date="2024-03-05")
     (ev,) = events(f)
     assert ("Attack", "targeted", "passengers") in fact_pairs(f)
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("Gunmen opened fire on a passenger bus in Kohat on Monday.",
+     {("gunmen", "carriedOut", "Attack"), ("Attack", "locatedIn", "Kohat")}),
+    ("A suicide bomber blew himself up at a mosque in Peshawar on Friday.", {("Attack", "locatedIn", "Peshawar")}),
+])
+def test_two_word_trigger_verbs_open_events(extract, text, facts):
+    f = extract(text, date="2024-03-05")
+    assert facts <= fact_pairs(f)
+    assert [e.cls for e in events(f)] == ["Attack"]
+
+
+def test_an_attack_at_sea_is_located_in_the_sea(extract):
+    f = extract("Houthi rebels fired a ballistic missile at a commercial ship in the Gulf of Aden.")
+    assert ("Attack", "locatedIn", "Gulf of Aden") in fact_pairs(f)
+
+
+def test_capturing_the_village_of_a_place_is_an_operation_there(extract):
+    f = extract("Russian troops captured the village of Krasnohorivka in Ukraine's Donetsk region.")
+    pairs = fact_pairs(f)
+    assert ("SecurityOperation", "targeted", "Krasnohorivka") in pairs
+    assert ("SecurityOperation", "locatedIn", "Ukraine") in pairs  # (ev.place.within)

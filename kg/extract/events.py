@@ -90,8 +90,11 @@ def trigger_of(tok: Token, ctx: DocContext):
                 for c in tok.children):
             return rules.verb_trigger.get("attack")  # "security forces employing lethal force"
         if lemma in TAKING_VERBS and any(
-                c.dep_ == "dobj" and ctx.cls_of(ctx.tok2key.get(c.i)) in ("City", "Region") for c in tok.children):
-            return rules.verb_trigger.get("attack")  # "the M23 has taken Goma"
+                c.dep_ == "dobj" and ctx.cls_of(_named_place(c, ctx)) in ("City", "Region") for c in tok.children):
+            return rules.verb_trigger.get("attack")  # "the M23 has taken Goma", "captured the village of X"
+        for c in tok.children:  # two-word verbs: "blew himself up", "opened fire on"
+            if (c.dep_ == "prt" or (c.dep_ == "dobj" and c.i == tok.i + 1)) and f"{lemma} {c.lower_}" in rules.verb_trigger:
+                return rules.verb_trigger[f"{lemma} {c.lower_}"]
         if lemma in rules.words["killing_verbs"] and lemma not in rules.verb_trigger:
             return rules.verb_trigger.get("attack") if _armed_killing(tok, ctx) else None
         if lemma == "carry" or lemma in rules.words["perpetration_verbs"]:
@@ -116,6 +119,18 @@ def trigger_of(tok: Token, ctx: DocContext):
         if tok.dep_ in ("compound", "amod") and tok.head.lemma_.lower() in ("toll", "tally", "count", "squad", "threat", "figure", "certificate", "penalty", "sentence", "row"):
             return None  # "the death toll", "a suicide squad"
         return rules.noun_trigger.get(lemma) or rules.noun_trigger.get(low)
+    return None
+
+
+def _named_place(tok: Token, ctx: DocContext) -> str | None:
+    """The entity key of a name ("Goma") or of "the town/province of <name>", without
+    making any entity."""
+    if tok.i in ctx.tok2key:
+        return ctx.tok2key[tok.i]
+    if tok.lemma_.lower() in ctx.rules.words["city_words"] | ctx.rules.words["region_words"]:
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                return next((ctx.tok2key[p.i] for p in c.children if p.dep_ == "pobj" and p.i in ctx.tok2key), None)
     return None
 
 
@@ -482,7 +497,7 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 for p in c.children:
                     if p.dep_ == "pobj":
                         key = ctx.entity_at(p, allow_generic=False, allow_pronoun=False)
-                        if key and ctx.cls_of(key) in ("City", "Region", "Country"):
+                        if key and ctx.cls_of(key) in ("City", "Region", "Country", "WaterBody"):
                             fr.places.append((key, "ev.arg.place.subtree"))
     # dates: the trigger's date phrases, then the clause's
     dates = _dates_for(ctx, fr)

@@ -147,7 +147,7 @@ def load_rules(folder: Path | None = None) -> Rules:
     # the words a token needs, as a lemma or lower-case form, for ``trigger_of`` to look
     # further (a verb trigger, a verb that takes a weapon, force or place as its object;
     # a noun trigger or the head word of a two-word one): other tokens are no trigger
-    r.words["trigger_verb_openers"] = frozenset(r.verb_trigger) | r.words["weapon_verbs"] | \
+    r.words["trigger_verb_openers"] = frozenset(v.split()[0] for v in r.verb_trigger) | r.words["weapon_verbs"] | \
         r.words["force_verbs"] | r.words["killing_verbs"] | TAKING_VERBS
     r.words["trigger_noun_openers"] = frozenset(r.noun_trigger) | {n.split()[-1] for n in r.noun_trigger}
 
