@@ -54,3 +54,22 @@ def test_quoted_support_is_attributed(extract):
 def test_admission_is_a_fact(extract):
     f = extract("Myanmar's ruling junta has confirmed it carried out deadly airstrikes on a village in Sagaing.")
     assert any(p == "carriedOut" for _, p, _ in fact_pairs(f))
+
+
+def test_an_accusation_parsed_under_the_denial_is_still_made_and_still_denied(extract):
+    """The model parses "accused" as the complement of "denies"; the accusation is a
+    fact, the support it alleges is Pakistan's claim that Kabul denies."""
+    f = extract("Pakistan accused Afghanistan of supporting the militants, a charge Kabul denies.")
+    assert ("Pakistan", "accused", "Afghanistan") in fact_pairs(f)
+    assert not any(p == "supports" for _, p, _ in fact_pairs(f))
+    assert ("Afghanistan", "supports", "militants", "denied", "Pakistan", "Afghanistan") in claims(f)
+
+
+@pytest.mark.parametrize("text", [
+    "The Taliban denied that they attacked the convoy.",
+    "The army rejected reports that its soldiers raided the village.",
+])
+def test_what_is_denied_is_not_asserted(extract, text):
+    f = extract(text)
+    assert not any(p in ("carriedOut", "claimed") for _, p, _ in fact_pairs(f))
+    assert any(c[1] == "carriedOut" and c[3] == "denied" for c in claims(f))

@@ -10,7 +10,9 @@ Walking up the dependency tree from the tokens that expressed a relation:
   said that ...") or a quotation → ``reported``/``claimed`` by the speaker, unless the
   speaker is the relation's own subject (an admission is a fact about the speaker);
 * a denial in the same sentence ("an allegation New Delhi refutes", "denied by
-  Islamabad") names who denies it.
+  Islamabad") names who denies it; a denial verb above the relation ("X accused Y of
+  supporting Z, a charge Kabul denies", parsed with "accused" under "denies") is no
+  report by its subject; "X denied that ..." makes what follows a denied claim.
 """
 from __future__ import annotations
 
@@ -99,8 +101,16 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
                 if node.pos_ == "NOUN" and node.lower_ in hnouns:
                     status = "alleged"
                     break
-                if predicate in CONTENTIOUS and node.pos_ == "VERB" and lemma in reporting and prev_dep in ("ccomp", "xcomp") \
-                        and (predicate != "carriedOut" or lemma in CLAIMING):
+                if node.pos_ == "VERB" and lemma in denials and prev_dep in ("ccomp", "xcomp") \
+                        and not any(c.dep_ == "dobj" for c in node.children):
+                    status = "denied"  # "the group denied that it attacked the convoy"
+                    break
+                if node.pos_ == "NOUN" and prev_dep in ("acl", "ccomp") and node.dep_ == "dobj" \
+                        and node.head.pos_ == "VERB" and node.head.lemma_.lower() in denials:
+                    status = "denied"  # "the army rejected reports that its soldiers raided ..."
+                    break
+                if predicate in CONTENTIOUS and node.pos_ == "VERB" and lemma in reporting and lemma not in denials \
+                        and prev_dep in ("ccomp", "xcomp") and (predicate != "carriedOut" or lemma in CLAIMING):
                     speaker = _subject(node)
                     if speaker is None or subject_tok is None or speaker.i != subject_tok.i:
                         status, claimant = status or "reported", speaker
