@@ -210,3 +210,24 @@ def test_capturing_the_village_of_a_place_is_an_operation_there(extract):
     pairs = fact_pairs(f)
     assert ("SecurityOperation", "targeted", "Krasnohorivka") in pairs
     assert ("SecurityOperation", "locatedIn", "Ukraine") in pairs  # (ev.place.within)
+
+
+def test_a_weapon_that_kills_is_an_attack(extract):
+    f = extract("A roadside bomb killed four soldiers in North Waziristan on Tuesday, the military said.",
+                date="2024-03-07")
+    (ev,) = events(f)
+    assert ev.cls == "Attack"
+    pairs = fact_pairs(f)
+    assert {("Attack", "targeted", "soldiers"), ("Attack", "locatedIn", "North Waziristan")} <= pairs
+    assert any(r.predicate == "occurredOn" and r.object == "2024-03-05" for r in f.relations)
+
+
+def test_a_weapon_that_is_not_used_is_no_attack(extract):
+    assert not events(extract("The bomb disposal squad defused the device near the market."))
+
+
+def test_the_target_of_a_condemned_attack_misattached_to_the_verb(extract):
+    """"condemned the airstrike on a market": the model hangs "on a market" on
+    "condemned"; it is what the airstrike hit."""
+    f = extract("The United Nations condemned the airstrike on a market in the town.")
+    assert ("SecurityOperation", "targeted", "market") in fact_pairs(f)

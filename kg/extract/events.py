@@ -35,6 +35,9 @@ IRREALIS_NOUNS = {"warning", "warnings", "threat", "threats", "plan", "plans", "
                   "fear", "fears", "capacity", "capability", "ability", "potential", "prospect"}
 PLACE_PREPS = {"in", "at", "across", "near", "inside", "throughout", "outside", "around", "along"}
 TARGET_PREPS = {"on", "against", "at", "upon", "into"}
+# what a weapon does when it is the subject: "a roadside bomb killed four soldiers"
+# (verbs that are triggers themselves, "a missile hit the port", open their own frame)
+WEAPON_HARM_VERBS = {"kill", "wound", "injure", "maim", "destroy", "damage"}
 OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
@@ -118,6 +121,8 @@ def trigger_of(tok: Token, ctx: DocContext):
             return None  # "a heart attack", "a panic attack"
         if tok.dep_ in ("compound", "amod") and tok.head.lemma_.lower() in ("toll", "tally", "count", "squad", "threat", "figure", "certificate", "penalty", "sentence", "row"):
             return None  # "the death toll", "a suicide squad"
+        if lemma in rules.words["weapons"] and tok.dep_ == "nsubj" and tok.head.lemma_.lower() in WEAPON_HARM_VERBS:
+            return rules.noun_trigger.get("attack")  # "a roadside bomb killed four soldiers"
         return rules.noun_trigger.get(lemma) or rules.noun_trigger.get(low)
     return None
 
@@ -411,6 +416,13 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                         key = ctx.entity_at(p, allow_generic=False) if p.dep_ == "pobj" else None
                         if key and is_a(cls_of(key) or "", {"Organization"}):
                             agent(p, "ev.arg.agent.by-misattached")
+        if gov is not None and t_role.dep_ == "dobj" and gov.lemma_.lower() in ctx.rules.words["condemnation_verbs"]:
+            # "condemned the airstrike on a market in X": a misattached "on" (one does not
+            # condemn on something)
+            for q, _ in _args_via_prep(gov, {"on", "against"}):
+                target(q, "ev.arg.target.on-misattached")
+                for p, _ in _args_via_prep(q, {"in", "near"}):
+                    place(p, "ev.arg.place.target-misattached")
         if gov is not None and t_role.dep_ in ("dobj",) and (gov.lemma_.lower() in ctx.rules.words["perpetration_verbs"] or gov.lemma_.lower() == "carry"):
             passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in gov.children)
             for c in gov.children:

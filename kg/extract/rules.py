@@ -149,7 +149,7 @@ def load_rules(folder: Path | None = None) -> Rules:
     # a noun trigger or the head word of a two-word one): other tokens are no trigger
     r.words["trigger_verb_openers"] = frozenset(v.split()[0] for v in r.verb_trigger) | r.words["weapon_verbs"] | \
         r.words["force_verbs"] | r.words["killing_verbs"] | TAKING_VERBS
-    r.words["trigger_noun_openers"] = frozenset(r.noun_trigger) | {n.split()[-1] for n in r.noun_trigger}
+    r.words["trigger_noun_openers"] = frozenset(r.noun_trigger) | {n.split()[-1] for n in r.noun_trigger} | r.words["weapons"]
 
     p = folder / "casualties.yaml"
     r.casualties = cas = _load(p)
