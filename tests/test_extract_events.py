@@ -154,9 +154,10 @@ def test_a_relative_clause_of_occurring_places_the_event(extract):
 
 
 def test_the_vehicle_of_a_car_bomb_is_not_its_target(extract):
-    f = extract("A car bomb exploded near a market in Peshawar on Monday. A convoy bombing killed three soldiers in Bannu.")
+    f = extract("A car bomb exploded near a market in Peshawar on Monday. A convoy bombing killed three soldiers in Bannu. "
+                "A militant commander was killed in a drone strike in Kurram.")
     targets = {f.entities[r.object].label for r in f.relations if r.predicate == "targeted"}
-    assert "car" not in targets
+    assert "car" not in targets and "drone" not in targets
     assert "convoy" in targets  # a modifier of a bombing is still what was bombed
 
 

@@ -113,3 +113,23 @@ def test_rule_files_that_are_not_yaml_name_the_file(tmp_path):
     (folder / "events.yaml").write_text("- just\n- a list\n")
     with pytest.raises(RuleError, match=r"events\.yaml: expected a mapping with 'version: 1'"):
         load_rules(folder)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("text,pairs", [
+    ("Balochistan shares a long border with Iran and Afghanistan.",
+     {("Balochistan", "borders", "Iran"), ("Balochistan", "borders", "Afghanistan")}),
+    ("Iran and Pakistan share a long border.", {("Pakistan", "borders", "Iran")}),
+    ("Pakistan shares a 2,600-kilometre border with Afghanistan.", {("Pakistan", "borders", "Afghanistan")}),
+])
+def test_a_shared_border_is_a_border_however_shares_is_parsed(extract, text, pairs):
+    assert pairs <= fact_pairs(extract(text))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("text", [
+    "The two countries do not share a border.",
+    "Militants shared videos of the attack near the border with Iran.",
+])
+def test_no_border_from_sharing_something_else_or_a_negated_share(extract, text):
+    assert not any(p == "borders" for _, p, _ in fact_pairs(extract(text)))

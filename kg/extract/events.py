@@ -369,7 +369,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 agent(c, "ev.arg.agent.possessive")
             elif c.dep_ in ("compound", "nmod") and c.i not in ctx.tok2key and c.pos_ == "NOUN" \
                     and ctx.rules.generic_class.get(c.lower_) in ("Facility", "Vehicle") \
-                    and t.lemma_.lower() not in ctx.rules.words["weapons"]:  # "a car bomb": how, not what
+                    and t.lemma_.lower() not in ctx.rules.words["weapons"] \
+                    and c.lower_ not in ctx.rules.words["weapons"]:  # "a car bomb", "a drone strike": how, not what
                 target(c, "ev.arg.target.modifier")  # "a prison attack", "the convoy bombing"
             elif c.dep_ in ("compound", "amod", "nmod") and c.i in ctx.tok2key and not any(
                     ctx.rules.generic_class.get(x.lower_) in ("Facility", "Vehicle") for x in t.doc[c.i + 1:t.i]):

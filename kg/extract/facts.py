@@ -7,7 +7,7 @@ from kg.extract.casualties import link_reports
 from kg.extract.context import DocContext
 from kg.extract.events import assemble_events, detect_frames, emit_events, place_events_within, target_lists
 from kg.extract.relations import (adjacent_place_relations, event_relations, hyphen_relations, neighbour_relations, pattern_relations,
-                                  role_relations, route_relations)
+                                  role_relations, route_relations, shared_border_relations)
 from kg.extract.rules import Rules, load_rules
 from kg.gazetteer import Gazetteer
 from kg.model import Article, ArticleFacts
@@ -25,6 +25,7 @@ def extract_facts(doc: Doc, article: Article, gaz: Gazetteer, rules: Rules | Non
     hyphen_relations(ctx)
     route_relations(ctx)
     neighbour_relations(ctx)
+    shared_border_relations(ctx)
     keep = event_relations(ctx, frames)
     keep |= link_reports(ctx, frames)
     emit_events(ctx, events, members, keep)

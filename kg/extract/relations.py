@@ -513,3 +513,49 @@ def neighbour_relations(ctx: DocContext) -> None:
         if y:
             emit(ctx, x, "borders", y, tok.sent, "rel.borders.neighbouring", tokens=[tok])
 
+
+
+BORDER_WORDS = {"border", "borders", "frontier", "frontiers", "boundary", "boundaries"}
+BORDERING_CLASSES = {"Country", "Region", "City", "Place", "WaterBody"}
+
+
+def shared_border_relations(ctx: DocContext) -> None:
+    """"Balochistan shares a long border with Iran and Afghanistan", "Iran and Pakistan
+    share a border": by the surface form, as the model often reads "shares" as a noun."""
+    doc = ctx.doc
+    for tok in ctx.tokens:
+        if tok.lower_ not in ("share", "shares", "shared", "sharing") or tok.i == 0:
+            continue
+        sent = ctx.sent_of(tok.i)
+        border = next((t for t in doc[tok.i + 1:min(tok.i + 7, sent.end)] if t.lower_ in BORDER_WORDS), None)
+        if border is None:
+            continue
+        subjects = _places_listed(ctx, tok.i - 1, -1, sent)
+        objects = _places_listed(ctx, border.i + 2, 1, sent) if border.i + 1 < sent.end and doc[border.i + 1].lower_ == "with" else []
+        pairs = [(s, o) for s in subjects for o in objects] if objects else \
+            [(subjects[k], subjects[m]) for k in range(len(subjects)) for m in range(k + 1, len(subjects))]
+        for s, o in pairs:
+            if s != o:
+                emit(ctx, s, "borders", o, sent, "rel.borders.share", tokens=[tok])
+
+
+def _places_listed(ctx: DocContext, i: int, step: int, sent) -> list[str]:
+    """Places named from token ``i`` on, going forward (``step`` 1) or backward (-1),
+    as a list joined by commas and "and": "Iran, Afghanistan and China"."""
+    doc, out = ctx.doc, []
+    while sent.start <= i < sent.end:
+        if doc[i].lower_ in ("and", ",", "the"):
+            i += step
+            continue
+        key = ctx.tok2key.get(i)
+        if key is None and step < 0 and not out:  # "the province shares ...": a reference
+            key = ctx.entity_at(doc[i], allow_generic=False, allow_pronoun=False)
+            i += step
+        elif key is not None:
+            while sent.start <= i < sent.end and ctx.tok2key.get(i) == key:  # the rest of the name
+                i += step
+        if key is None or ctx.cls_of(key) not in BORDERING_CLASSES:
+            break
+        if key not in out:
+            out.append(key)
+    return out
