@@ -232,3 +232,31 @@ def test_the_target_of_a_condemned_attack_misattached_to_the_verb(extract):
     "condemned"; it is what the airstrike hit."""
     f = extract("The United Nations condemned the airstrike on a market in the town.")
     assert ("SecurityOperation", "targeted", "market") in fact_pairs(f)
+
+
+def test_seizing_power_is_a_coup_and_its_participle_the_same_coup(extract):
+    f = extract("The military seized power in Niger in July 2023, ousting President Mohamed Bazoum.")
+    (ev,) = events(f)
+    assert ev.cls == "Coup"
+    pairs = fact_pairs(f)
+    assert {("Coup", "locatedIn", "Niger"), ("Coup", "targeted", "Mohamed Bazoum")} <= pairs
+    assert any(r.predicate == "occurredOn" and r.object == "2023-07" for r in f.relations)
+
+
+def test_the_parties_and_mediators_of_an_agreement_take_part(extract):
+    f = extract("Hamas and Israel agreed to a ceasefire brokered by Qatar and Egypt.")
+    pairs = fact_pairs(f)
+    assert {(x, "participatedIn", "Agreement") for x in ("Hamas", "Israel", "Qatar", "Egypt")} <= pairs
+    assert not any(p == "partnerOf" for _, p, _ in pairs)  # a ceasefire makes no partners
+
+
+def test_taking_to_the_streets_is_a_protest(extract):
+    f = extract("Thousands of people took to the streets of Dhaka on Sunday to demand the prime minister's resignation.")
+    assert ("Protest", "locatedIn", "Dhaka") in fact_pairs(f)
+
+
+def test_those_killed_in_an_attack_were_its_targets(extract):
+    f = extract("Three soldiers were wounded in an attack on a checkpoint in Bannu on Friday.", date="2024-03-05")
+    (ev,) = events(f)
+    assert {("Attack", "targeted", "soldiers"), ("Attack", "targeted", "checkpoint")} <= fact_pairs(f)
+    assert any(r.predicate == "occurredOn" and r.object == "2024-03-01" for r in f.relations)

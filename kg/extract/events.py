@@ -38,6 +38,9 @@ TARGET_PREPS = {"on", "against", "at", "upon", "into"}
 # what a weapon does when it is the subject: "a roadside bomb killed four soldiers"
 # (verbs that are triggers themselves, "a missile hit the port", open their own frame)
 WEAPON_HARM_VERBS = {"kill", "wound", "injure", "maim", "destroy", "damage"}
+# verbs whose subjects are the parties of the agreement they take: "agreed to a ceasefire"
+AGREEING_VERBS = {"agree", "reach", "conclude", "accept", "strike", "ink", "seal", "negotiate"}
+MEDIATING_VERBS = {"broker", "mediate", "facilitate", "sponsor", "negotiate"}
 OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
@@ -92,6 +95,11 @@ def trigger_of(tok: Token, ctx: DocContext):
                 c.dep_ == "dobj" and (c.lemma_.lower() in rules.words["force_nouns"] or c.lower_ in rules.words["force_nouns"])
                 for c in tok.children):
             return rules.verb_trigger.get("attack")  # "security forces employing lethal force"
+        objects = [c for c in tok.children if c.dep_ == "dobj"]
+        if lemma in ("seize", "take", "grab", "usurp", "wrest") and any(o.lemma_.lower() == "power" for o in objects):
+            return rules.verb_trigger.get("overthrow")  # "the military seized power": a coup
+        if lemma == "take" and any(q.lemma_.lower() in ("street", "road") and prep == "to" for q, prep in _args_via_prep(tok, {"to"})):
+            return rules.verb_trigger.get("protest")  # "thousands took to the streets"
         if lemma in TAKING_VERBS and any(
                 c.dep_ == "dobj" and ctx.cls_of(_named_place(c, ctx)) in ("City", "Region") for c in tok.children):
             return rules.verb_trigger.get("attack")  # "the M23 has taken Goma", "captured the village of X"
@@ -229,6 +237,16 @@ def _governing_verb(tok: Token) -> Token | None:
     return None
 
 
+def _victims_verb(tok: Token) -> Token | None:
+    """"A commander was killed in a drone strike": the passive harm verb a noun trigger
+    is the "in"/"during" phrase of, or None."""
+    if tok.pos_ != "VERB" and tok.dep_ == "pobj" and tok.head.lower_ in ("in", "during") and tok.head.dep_ == "prep":
+        verb = tok.head.head
+        if verb.lemma_.lower() in ("kill", "wound", "injure", "maim") and any(c.dep_ == "nsubjpass" for c in verb.children):
+            return verb
+    return None
+
+
 def _members_of(tok: Token) -> list[Token]:
     """"civilians who dug trenches as well as members of the army": the army."""
     out = []
@@ -320,6 +338,10 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             for q, _ in _args_via_prep(tok, {"in", "inside", "near"}):
                 place(q, rule + ".nested", depth + 1)
 
+    if fr.cls == "Protest" and t.lemma_.lower() == "take":
+        for q, _ in _args_via_prep(t, {"to"}):  # "took to the streets of Dhaka"
+            if q.lemma_.lower() in ("street", "road"):
+                place(q, "ev.arg.place.streets")
     if t.pos_ == "VERB":
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in t.children)
         for c in t.children:
@@ -468,6 +490,18 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 if c.dep_ == "dobj":
                     for q, _ in _args_via_prep(c, {"in", "across", "near"}):
                         place(q, "ev.arg.place.victims")
+        verb = _victims_verb(t)
+        if verb is not None and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):
+            # "a senior commander was killed in a drone strike in North Waziristan"
+            for c in verb.children:
+                if c.dep_ == "nsubjpass":
+                    for q in _conjuncts(c):
+                        for key in ctx.entities_at(q):
+                            if key and is_a(cls_of(key) or "", {"Agent"}) and (key, "ev.arg.target.victims-passive") not in fr.targets:
+                                fr.targets.append((key, "ev.arg.target.victims-passive"))
+            for q, _ in _args_via_prep(verb, {"in", "near", "across"}):
+                if q.i != t.i:
+                    place(q, "ev.arg.place.victims")
         if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in ("kill", "wound", "injure", "maim") and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):
             for c in t_role.head.children:
                 if c.dep_ == "dobj":
@@ -496,12 +530,33 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 key = ctx.entity_at(q, allow_generic=False)
                 if key and is_a(cls_of(key) or "", {"Organization", "Country"}) and (key, "ev.arg.participant.with") not in fr.agents:
                     fr.agents.append((key, "ev.arg.participant.with"))
+        # "Hamas and Israel agreed to a ceasefire", "the sides reached a deal": the parties
+        gov = _governing_verb(t) if t.pos_ != "VERB" else None
+        if gov is None and t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.head.pos_ == "VERB":
+            gov = t.head.head
+        if gov is not None and gov.lemma_.lower() in AGREEING_VERBS:
+            for c in gov.children:
+                if c.dep_ == "nsubj":
+                    for q in _conjuncts(c):
+                        key = ctx.entity_at(q, allow_generic=False, allow_pronoun=False)
+                        if key and is_a(cls_of(key) or "", {"Organization", "Country"}) and key not in [a for a, _ in fr.agents]:
+                            fr.agents.append((key, "ev.arg.participant.agreeing"))
+        # "a ceasefire brokered by Qatar and Egypt": the mediators take part, as no party
+        for c in t.children:
+            if c.dep_ == "acl" and c.lemma_.lower() in MEDIATING_VERBS:
+                for a in c.children:
+                    if a.dep_ == "agent":
+                        for p in a.children:
+                            for q in _conjuncts(p) if p.dep_ == "pobj" else []:
+                                key = ctx.entity_at(q, allow_generic=False, allow_pronoun=False)
+                                if key and is_a(cls_of(key) or "", {"Agent", "Country"}) and key not in [a for a, _ in fr.participants]:
+                                    fr.participants.append((key, "ev.arg.participant.mediator"))
     # places: prepositional phrases of the trigger
     for q, prep in _args_via_prep(t, PLACE_PREPS):
         if prep == "at" and t.lemma_.lower() in ctx.rules.words["weapon_verbs"]:
             continue  # "fired rockets at Israel": a target, not where it happened
         place(q, "ev.arg.place.prep")
-    if not fr.places and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):
+    if not fr.places and fr.cls in ("Attack", "Hijacking", "SecurityOperation", "Coup"):
         # "rammed into a convoy carrying police in India's Jammu and Kashmir state"
         root = t if t.pos_ == "VERB" else (_governing_verb(t) or t)
         for c in root.subtree:
@@ -527,6 +582,8 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
         anchors.add(gov.i)
     if t.dep_ in ("acl", "relcl") and t.pos_ == "VERB":
         anchors.add(t.head.i)
+    if _victims_verb(t) is not None:
+        anchors.add(_victims_verb(t).i)  # "was killed in a drone strike on Sunday"
     box = container_of(t)
     if box is not None:
         anchors.add(box.i)
@@ -695,6 +752,12 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
             if fr.sent == ev.sent and fr.trigger.head.i == ev.trigger.i and fr.trigger.dep_ in ("compound", "conj"):
                 target = ev
                 break
+        # a participle telling more of the same event: "seized power, ousting the president"
+        if target is None and fr.trigger.dep_ == "advcl" and fr.trigger.tag_ == "VBG":
+            for ev in reversed(events):
+                if fr.sent == ev.sent and fr.trigger.head.i == ev.trigger.i and ev.cls == fr.cls and _compatible(ev, fr):
+                    target = ev
+                    break
         days = {v for v, dtype, _ in fr.dates if dtype == "date"}
         if target is None and days and fr.cls in VIOLENT:  # noqa: SIM102
             for ev in reversed(events):
