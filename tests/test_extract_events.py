@@ -260,3 +260,18 @@ def test_those_killed_in_an_attack_were_its_targets(extract):
     (ev,) = events(f)
     assert {("Attack", "targeted", "soldiers"), ("Attack", "targeted", "checkpoint")} <= fact_pairs(f)
     assert any(r.predicate == "occurredOn" and r.object == "2024-03-01" for r in f.relations)
+
+
+def test_a_sequence_of_verbs_tells_one_attack_with_the_first_verbs_place_and_date(extract):
+    f = extract("Gunmen stopped a passenger bus on a highway in Pakistan's Balochistan province on Monday night, "
+                "checked the identity cards of the travellers and shot dead nine men, officials said. "
+                "The attack took place near the town of Zhob.", date="2025-06-10")
+    (ev,) = events(f)
+    pairs = fact_pairs(f)
+    assert {("gunmen", "carriedOut", "Attack"), ("Attack", "targeted", "men"), ("Attack", "locatedIn", "Balochistan"),
+            ("Attack", "locatedIn", "Zhob")} <= pairs
+    assert any(r.predicate == "occurredOn" and r.object == "2025-06-09" for r in f.relations)
+
+
+def test_shooting_something_other_than_people_dead_is_no_attack(extract):
+    assert not events(extract("Militants shot a video of the convoy near Quetta."))

@@ -106,7 +106,9 @@ def trigger_of(tok: Token, ctx: DocContext):
         for c in tok.children:  # two-word verbs: "blew himself up", "opened fire on"
             if (c.dep_ == "prt" or (c.dep_ == "dobj" and c.i == tok.i + 1)) and f"{lemma} {c.lower_}" in rules.verb_trigger:
                 return rules.verb_trigger[f"{lemma} {c.lower_}"]
-        if lemma in rules.words["killing_verbs"] and lemma not in rules.verb_trigger:
+        if lemma in rules.words["killing_verbs"] and lemma not in rules.verb_trigger and \
+                (lemma != "shoot" or any(c.lower_ in ("dead", "down") or (c.dep_ == "dobj" and any(a.lower_ == "dead" for a in c.children))
+                                         for c in tok.children)):  # "shot dead nine men"; not "shot a video"
             return rules.verb_trigger.get("attack") if _armed_killing(tok, ctx) else None
         if lemma == "carry" or lemma in rules.words["perpetration_verbs"]:
             return None
@@ -154,7 +156,10 @@ def _armed_killing(tok: Token, ctx: DocContext) -> bool:
     is that event's toll)."""
     if any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children) or not any(c.dep_ == "dobj" for c in tok.children):
         return False
-    subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+    verb = tok
+    while not any(c.dep_ == "nsubj" for c in verb.children) and verb.dep_ == "conj" and verb.head.pos_ == "VERB":
+        verb = verb.head  # "stopped a bus, checked their papers and shot dead nine men"
+    subj = max((c for c in verb.children if c.dep_ == "nsubj"), key=lambda c: c.i, default=None)
     if subj is None or subj.pos_ == "PRON":
         return False
     rules = ctx.rules
@@ -235,6 +240,18 @@ def _governing_verb(tok: Token) -> Token | None:
         else:
             break
     return None
+
+
+def _conj_heads(tok: Token) -> list[Token]:
+    """The verbs a verb trigger is coordinated with, up to the one with the subject:
+    "stopped a bus on a highway, checked papers and shot dead nine men" (for "shot")."""
+    out, node = [], tok
+    while node.pos_ == "VERB" and node.dep_ == "conj" and node.head.pos_ == "VERB" and len(out) < 3:
+        node = node.head
+        out.append(node)
+        if any(c.dep_ == "nsubj" for c in node.children):
+            break
+    return out
 
 
 def _victims_verb(tok: Token) -> Token | None:
@@ -363,9 +380,15 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         if not fr.agents and t.dep_ in ("conj", "advcl", "xcomp") and t.head.pos_ == "VERB" \
                 and not any(c.dep_ == "nsubj" for c in t.children) \
                 and t.head.lemma_.lower() not in ctx.rules.words["reporting_verbs"]:
-            for c in t.head.children:
-                if c.dep_ == "nsubj":
-                    agent(c, "ev.arg.agent.shared-subject")
+            head = t.head  # "stopped a bus, checked their papers and shot dead nine men"
+            while not any(c.dep_ == "nsubj" for c in head.children) and head.dep_ == "conj" and head.head.pos_ == "VERB":
+                head = head.head
+            subj = max((c for c in head.children if c.dep_ == "nsubj"), key=lambda c: c.i, default=None)
+            if subj is not None and head.lemma_.lower() not in ctx.rules.words["reporting_verbs"]:
+                agent(subj, "ev.arg.agent.shared-subject")
+        for h in _conj_heads(t):  # ... where and when the first verbs of the sequence say
+            for q, _ in _args_via_prep(h, PLACE_PREPS):
+                place(q, "ev.arg.place.conj-verb")
         if not fr.agents and t.dep_ in ("relcl", "acl") and not passive:
             agent(t.head, "ev.arg.agent.modified-noun")  # "security forces attacking protests"
     else:
@@ -559,14 +582,16 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
     if not fr.places and fr.cls in ("Attack", "Hijacking", "SecurityOperation", "Coup"):
         # "rammed into a convoy carrying police in India's Jammu and Kashmir state"
         root = t if t.pos_ == "VERB" else (_governing_verb(t) or t)
-        for c in root.subtree:
-            if c.dep_ == "prep" and c.lower_ in ("in", "inside") and c.head.i != t.i and not trigger_of(c.head, ctx) \
-                    and _in_clause_of(c, root):
-                for p in c.children:
-                    if p.dep_ == "pobj":
-                        key = ctx.entity_at(p, allow_generic=False, allow_pronoun=False)
-                        if key and ctx.cls_of(key) in ("City", "Region", "Country", "WaterBody"):
-                            fr.places.append((key, "ev.arg.place.subtree"))
+        for r in [root] + _conj_heads(root):
+            for c in r.subtree:
+                if c.dep_ == "prep" and c.lower_ in ("in", "inside") and c.head.i != t.i and not trigger_of(c.head, ctx) \
+                        and _in_clause_of(c, r):
+                    for p in c.children:
+                        if p.dep_ == "pobj":
+                            key = ctx.entity_at(p, allow_generic=False, allow_pronoun=False)
+                            if key and ctx.cls_of(key) in ("City", "Region", "Country", "WaterBody") \
+                                    and (key, "ev.arg.place.subtree") not in fr.places:
+                                fr.places.append((key, "ev.arg.place.subtree"))
     # dates: the trigger's date phrases, then the clause's
     dates = _dates_for(ctx, fr)
     fr.dates.extend(dates)
@@ -584,6 +609,8 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
         anchors.add(t.head.i)
     if _victims_verb(t) is not None:
         anchors.add(_victims_verb(t).i)  # "was killed in a drone strike on Sunday"
+    anchors.update(h.i for h in _conj_heads(t))  # "stopped a bus on Monday night ... and shot dead ..."
+
     box = container_of(t)
     if box is not None:
         anchors.add(box.i)
