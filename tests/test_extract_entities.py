@@ -115,3 +115,11 @@ def test_the_body_corrects_a_class_the_headline_case_misled(extract):
     (place,) = [e for e in f.entities.values() if e.label == "Makiivka"]
     assert place.cls == "City"
     assert ("Makiivka", "locatedIn", "Donetsk Oblast") in fact_pairs(f)
+
+
+@pytest.mark.parametrize("text,who", [
+    ("Mali's junta, which seized power in 2020, has hired foreign mercenaries.", "Malian Armed Forces"),
+    ("The junta carried out airstrikes on a village in Sagaing Region, Myanmar.", "Tatmadaw"),
+])
+def test_a_junta_is_the_military_of_its_country(extract, text, who):
+    assert any(s == who and p == "carriedOut" for s, p, _ in fact_pairs(extract(text)))

@@ -275,3 +275,17 @@ def test_a_sequence_of_verbs_tells_one_attack_with_the_first_verbs_place_and_dat
 
 def test_shooting_something_other_than_people_dead_is_no_attack(extract):
     assert not events(extract("Militants shot a video of the convoy near Quetta."))
+
+
+def test_the_day_of_a_claim_is_not_the_day_of_the_attack(extract):
+    f = extract("Jihadist fighters attacked a military camp in Mali on Tuesday. JNIM claimed responsibility for "
+                "the attack on Wednesday.", date="2025-06-12")
+    dates = {r.object for r in f.relations if r.predicate == "occurredOn"}
+    assert dates == {"2025-06-10"}
+
+
+def test_who_died_carried_out_nothing_and_the_neutralised_did_not_neutralise(extract):
+    f = extract("The army said that 14 soldiers had died and that 25 assailants were neutralised during the fighting.")
+    pairs = fact_pairs(f)
+    assert not any(p == "carriedOut" and s == "soldiers" for s, p, _ in pairs)
+    assert ("SecurityOperation", "targeted", "assailants") in pairs

@@ -41,6 +41,7 @@ WEAPON_HARM_VERBS = {"kill", "wound", "injure", "maim", "destroy", "damage"}
 # verbs whose subjects are the parties of the agreement they take: "agreed to a ceasefire"
 AGREEING_VERBS = {"agree", "reach", "conclude", "accept", "strike", "ink", "seal", "negotiate"}
 MEDIATING_VERBS = {"broker", "mediate", "facilitate", "sponsor", "negotiate"}
+WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
@@ -377,7 +378,7 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 target(q, "ev.arg.target.prep")
             elif t.lemma_.lower() in ("ram", "crash", "plough", "plow", "drive") and prep in ("into", "on"):
                 target(q, "ev.arg.target.prep")
-        if not fr.agents and t.dep_ in ("conj", "advcl", "xcomp") and t.head.pos_ == "VERB" \
+        if not fr.agents and t.dep_ in ("conj", "advcl", "xcomp") and t.head.pos_ == "VERB" and not passive \
                 and not any(c.dep_ == "nsubj" for c in t.children) \
                 and t.head.lemma_.lower() not in ctx.rules.words["reporting_verbs"]:
             head = t.head  # "stopped a bus, checked their papers and shot dead nine men"
@@ -592,6 +593,9 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                             if key and ctx.cls_of(key) in ("City", "Region", "Country", "WaterBody") \
                                     and (key, "ev.arg.place.subtree") not in fr.places:
                                 fr.places.append((key, "ev.arg.place.subtree"))
+    if fr.cls == "Death":  # "14 soldiers had died": who died carried out nothing
+        fr.agents.clear()
+        fr.targets.clear()
     # dates: the trigger's date phrases, then the clause's
     dates = _dates_for(ctx, fr)
     fr.dates.extend(dates)
@@ -617,6 +621,7 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
     # "a prior major incident in March 2025, when the BLA hijacked ..."
     if t.dep_ in ("relcl", "advcl") and any(c.lower_ == "when" for c in t.children):
         anchors.add(t.head.i)
+    claimed_for = t.dep_ == "pobj" and t.head.lower_ == "for" and t.head.head.lemma_.lower() in ("responsibility", "credit")
     for ent in ctx.sent_ents(sent):
         if ent.label_ not in ("DATE", "TIME"):
             continue
@@ -635,6 +640,8 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
             continue
         if prep in ("by", "until", "before", "after", "following", "over", "for", "within", "than"):
             continue
+        if claimed_for and root.lower_ in WEEKDAYS:
+            continue  # "claimed responsibility for the attack on Wednesday": the day of the claim
         ref = ctx.ref_date or _latest_date_before(ctx, ent.start_char)
         for value, dtype in normalise(ent.text, ref):
             out.append((value, dtype, "ev.arg.date.attached"))
@@ -776,7 +783,8 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
                     break
         # same trigger phrase in the same sentence ("gun and bomb attacks")
         for ev in reversed(events):
-            if fr.sent == ev.sent and fr.trigger.head.i == ev.trigger.i and fr.trigger.dep_ in ("compound", "conj"):
+            if fr.sent == ev.sent and fr.trigger.head.i == ev.trigger.i and fr.trigger.dep_ in ("compound", "conj") \
+                    and EVENT_FAMILY.get(ev.cls) == EVENT_FAMILY.get(fr.cls):  # not "had died and were neutralised"
                 target = ev
                 break
         # a participle telling more of the same event: "seized power, ousting the president"
