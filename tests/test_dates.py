@@ -23,6 +23,11 @@ from kg.extract.dates import normalise, parse_iso
     ("Saturday", None, []),
     ("December 2", None, []),
     ("February 30, 2024", None, [("2024-02", "gYearMonth")]),
+    ("March", date(2025, 6, 10), [("2025-03", "gYearMonth")]),  # the last March
+    ("June", date(2025, 6, 10), [("2025-06", "gYearMonth")]),
+    ("early September", date(2025, 6, 10), [("2024-09", "gYearMonth")]),
+    ("March", None, []),
+    ("march", date(2025, 6, 10), []),  # the verb
 ])
 def test_normalise(text, ref, expected):
     assert normalise(text, ref) == expected

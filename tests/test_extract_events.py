@@ -289,3 +289,11 @@ def test_who_died_carried_out_nothing_and_the_neutralised_did_not_neutralise(ext
     pairs = fact_pairs(f)
     assert not any(p == "carriedOut" and s == "soldiers" for s, p, _ in pairs)
     assert ("SecurityOperation", "targeted", "assailants") in pairs
+
+
+def test_a_month_alone_dates_the_attack_and_near_places_it(extract):
+    f = extract("In March, militants from the Baloch Liberation Army attacked a convoy of Chinese engineers "
+                "near Gwadar, police said.", date="2025-06-10")
+    pairs = fact_pairs(f)
+    assert {("Baloch Liberation Army", "carriedOut", "Attack"), ("Attack", "locatedIn", "Gwadar")} <= pairs
+    assert any(r.predicate == "occurredOn" and r.object == "2025-03" for r in f.relations)

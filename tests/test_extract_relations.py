@@ -133,3 +133,10 @@ def test_a_shared_border_is_a_border_however_shares_is_parsed(extract, text, pai
 ])
 def test_no_border_from_sharing_something_else_or_a_negated_share(extract, text):
     assert not any(p == "borders" for _, p, _ in fact_pairs(extract(text)))
+
+
+@pytest.mark.e2e
+def test_a_project_described_as_a_project_of_another_is_part_of_it(extract):
+    f = extract("China and Pakistan signed agreements to expand the China-Pakistan Economic Corridor (CPEC), a "
+                "flagship project of Beijing's Belt and Road Initiative.")
+    assert ("China-Pakistan Economic Corridor", "partOf", "Belt and Road Initiative") in fact_pairs(f)

@@ -28,6 +28,8 @@ PATTERNS = [
     ("gYear", re.compile(r"(?<![\d-])" + _YEAR + r"(?![\d-])")),
 ]
 _RELATIVE_MONTH = re.compile(rf"\b(?:last|this|past)\s+{_M}\b", re.I)
+# a capitalised month name alone ("in March"), not the verbs "may" and "march"
+_BARE_MONTH = re.compile(r"\b(?P<month>" + "|".join(n.capitalize() for n in MONTHS) + r")\b")
 _WEEKDAY = re.compile(r"\b(?P<rel>last|this|past|on|next)?\s*(?P<wd>" + "|".join(WEEKDAYS) + r")\b", re.I)
 
 
@@ -51,6 +53,8 @@ def normalise(text: str, ref: date | None = None) -> list[tuple[str, str]]:
     [('2022-10', 'gYearMonth')]
     >>> normalise("late 2025 and early 2026")
     [('2025', 'gYear'), ('2026', 'gYear')]
+    >>> normalise("March", date(2025, 6, 10)), normalise("early September", date(2025, 6, 10))
+    ([('2025-03', 'gYearMonth')], [('2024-09', 'gYearMonth')])
     """
     found: list[tuple[int, str, str]] = []
     taken: list[tuple[int, int]] = []
@@ -90,6 +94,12 @@ def normalise(text: str, ref: date | None = None) -> list[tuple[str, str]]:
                 month = MONTHS[m.group("month").lower().rstrip(".")]
                 year = ref.year if month < ref.month or (m.group(0).lower().startswith("this")
                                                           and month <= ref.month) else ref.year - 1
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), f"{year:04d}-{month:02d}", "gYearMonth"))
+        for m in _BARE_MONTH.finditer(text):  # "In March, militants attacked ...": the last March
+            if free(m.start(), m.end()):
+                month = MONTHS[m.group("month").lower()]
+                year = ref.year if month <= ref.month else ref.year - 1
                 taken.append((m.start(), m.end()))
                 found.append((m.start(), f"{year:04d}-{month:02d}", "gYearMonth"))
         for m in _WEEKDAY.finditer(text):

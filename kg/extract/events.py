@@ -585,7 +585,7 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         root = t if t.pos_ == "VERB" else (_governing_verb(t) or t)
         for r in [root] + _conj_heads(root):
             for c in r.subtree:
-                if c.dep_ == "prep" and c.lower_ in ("in", "inside") and c.head.i != t.i and not trigger_of(c.head, ctx) \
+                if c.dep_ == "prep" and c.lower_ in ("in", "inside", "near") and c.head.i != t.i and not trigger_of(c.head, ctx) \
                         and _in_clause_of(c, r):
                     for p in c.children:
                         if p.dep_ == "pobj":
