@@ -297,3 +297,20 @@ def test_a_month_alone_dates_the_attack_and_near_places_it(extract):
     pairs = fact_pairs(f)
     assert {("Baloch Liberation Army", "carriedOut", "Attack"), ("Attack", "locatedIn", "Gwadar")} <= pairs
     assert any(r.predicate == "occurredOn" and r.object == "2025-03" for r in f.relations)
+
+
+def test_who_leads_the_attackers_carried_out_the_attack(extract):
+    f = extract("On October 7, 2023, Hamas-led gunmen attacked Israeli communities.")
+    assert {("gunmen", "carriedOut", "Attack"), ("Hamas", "carriedOut", "Attack")} <= fact_pairs(f)
+
+
+def test_named_fighters_as_a_target_are_their_group(extract):
+    f = extract("The Israeli military said it had struck Hamas militants operating from a command centre inside the school.")
+    assert ("SecurityOperation", "targeted", "Hamas") in fact_pairs(f)
+    f = extract("Pakistani troops attacked TTP fighters in Kurram.")
+    assert ("SecurityOperation", "targeted", "Tehreek-e-Taliban Pakistan") in fact_pairs(f)
+
+
+def test_an_agreement_known_only_by_its_mediators_is_kept(extract):
+    f = extract("The talks resumed on a ceasefire brokered by Egypt and Qatar.")
+    assert {("Egypt", "participatedIn", "Agreement"), ("Qatar", "participatedIn", "Agreement")} <= fact_pairs(f)

@@ -140,3 +140,9 @@ def test_a_project_described_as_a_project_of_another_is_part_of_it(extract):
     f = extract("China and Pakistan signed agreements to expand the China-Pakistan Economic Corridor (CPEC), a "
                 "flagship project of Beijing's Belt and Road Initiative.")
     assert ("China-Pakistan Economic Corridor", "partOf", "Belt and Road Initiative") in fact_pairs(f)
+
+
+@pytest.mark.e2e
+def test_every_condemner_of_a_list_condemned(extract):
+    pairs = fact_pairs(extract("The United States, Britain and France condemned the attack on the embassy."))
+    assert {(x, "condemned", "Attack") for x in ("United States", "United Kingdom", "France")} <= pairs

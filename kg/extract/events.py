@@ -320,6 +320,13 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             key = _agent_token(ctx, q)
             if key and is_a(cls_of(key) or "", {"Agent", "Country"}) and (key, rule) not in fr.agents:
                 fr.agents.append((key, rule))
+            # "Hamas-led gunmen", "the Saudi-led coalition": who leads them did it too
+            if key and ctx.facts.entities.get(key) is not None and ctx.facts.entities[key].generic:
+                for i in range(q.left_edge.i, q.i - 1):
+                    if ctx.doc[i + 1].text == "-" and ctx.doc[i + 2].lower_ == "led" and i in ctx.tok2key:
+                        lead = ctx.tok2key[i]
+                        if is_a(cls_of(lead) or "", {"Organization", "Country"}) and (lead, rule + ".led-by") not in fr.agents:
+                            fr.agents.append((lead, rule + ".led-by"))
 
     def target(tok: Token, rule: str) -> None:
         for q in _conjuncts(tok):
@@ -331,7 +338,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 if (f"n:{label}", rule) not in fr.targets:
                     fr.targets.append((f"n:{label}", rule + ".protesters"))
                 continue
-            for key in ctx.entities_at(q):
+            named = _agent_token(ctx, q) if q.lemma_.lower() in COMBATANTS else None  # "struck Hamas militants": Hamas
+            for key in ([named] if named and not ctx.facts.entities[named].generic else ctx.entities_at(q)):
                 if key and key not in [a for a, _ in fr.agents] and (key, rule) not in fr.targets:
                     fr.targets.append((key, rule))
             # "a convoy carrying paramilitary police": those carried are targets too
@@ -373,6 +381,12 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 if fr.cls == "Agreement" or c.lemma_.lower() in ctx.rules.words["weapons"]:
                     continue  # "launched missiles at X": the missiles are not the target
                 target(c, "ev.arg.target.object")
+        if not passive and not any(c.dep_ == "dobj" for c in t.children):
+            for c in t.children:  # "struck Hamas militants operating from a school", parsed as a clause
+                if c.dep_ == "ccomp" and c.tag_ == "VBG":
+                    for n in c.children:
+                        if n.dep_ == "nsubj" and n.pos_ != "PRON":
+                            target(n, "ev.arg.target.object-participle")
         for q, prep in _args_via_prep(t, TARGET_PREPS):
             if t.lemma_.lower() in ("fire", "launch", "strike", "open", "lob", "drop", "shoot") and prep in ("on", "at", "against", "into"):
                 target(q, "ev.arg.target.prep")
@@ -838,7 +852,7 @@ def emit_events(ctx: DocContext, events: list[Frame], members: dict[int, list[Fr
     """Record events (with at least one argument, or in ``keep``) and their relations."""
     for ev in events:
         frames = members[id(ev)]
-        has_args = ev.agents or ev.targets or ev.places or ev.dates
+        has_args = ev.agents or ev.targets or ev.places or ev.dates or any(f.participants for f in frames)
         if not has_args and ev.key not in keep:
             continue
         trig_words = []

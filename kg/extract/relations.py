@@ -422,21 +422,20 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                 subj = None  # a misparse put the subject inside what is condemned
             if subj is None:
                 subj = next((t for t in tok.sent if t.dep_ == "nsubj" and t.head.dep_ == "ROOT"), None)
-            who = ctx.agent_at(subj) if subj is not None else None
-            if not who or not is_a(ctx.cls_of(who) or "", {"Agent", "Country"}):
-                continue
-            for c in tok.children:
-                if c.dep_ != "dobj":
-                    continue
-                for o in _conj(c):
-                    event = _event_for(ctx, o, frames)
-                    if event:
-                        emit(ctx, who, "condemned", event, tok.sent, "rel.condemned.event", tokens=[tok])
-                        used.add(event)
+            whos = [ctx.agent_at(s) for s in _conj(subj)] if subj is not None else []  # "Egypt and Qatar condemned"
+            for who in dict.fromkeys(w for w in whos if w and is_a(ctx.cls_of(w) or "", {"Agent", "Country"})):
+                for c in tok.children:
+                    if c.dep_ != "dobj":
                         continue
-                    target = ctx.entity_at(o, allow_generic=False)
-                    if target and target != who and is_a(ctx.cls_of(target) or "", {"Agent", "Country"}):
-                        emit(ctx, who, "condemned", target, tok.sent, "rel.condemned.agent", tokens=[tok])
+                    for o in _conj(c):
+                        event = _event_for(ctx, o, frames)
+                        if event:
+                            emit(ctx, who, "condemned", event, tok.sent, "rel.condemned.event", tokens=[tok])
+                            used.add(event)
+                            continue
+                        target = ctx.entity_at(o, allow_generic=False)
+                        if target and target != who and is_a(ctx.cls_of(target) or "", {"Agent", "Country"}):
+                            emit(ctx, who, "condemned", target, tok.sent, "rel.condemned.agent", tokens=[tok])
         # --- accused
         if tok.pos_ == "VERB" and lemma in words["accusation_verbs"]:
             subj = _subject_of(tok)
