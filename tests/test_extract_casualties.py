@@ -67,3 +67,18 @@ def test_according_to_a_statement_from(extract):
     f = extract("According to a statement from the Pakistani military, 12 militants were killed in North Waziristan.")
     ((count, _, victims, source, _),) = figures(f)
     assert (count, victims) == (12, "militants") and source in ("Pakistan Army", "Pakistani military")
+
+
+@pytest.mark.parametrize("text,count,source", [
+    ("The death toll rose to 54, the health ministry said.", 54, "health ministry"),
+    ("The Sudanese army said 40 civilians were killed, while activists put the toll at 70.", 70, "activists"),
+    ("At least 22 people were killed, the Gaza Civil Emergency Service said on Saturday.", 22, "Gaza Civil Emergency Service"),
+])
+def test_tolls_and_their_sources(extract, text, count, source):
+    f = extract(text, date="2025-06-10")
+    found = {(r.count, f.entities[r.source].label if r.source else None) for r in f.reports if r.kind == "killed"}
+    assert (count, source) in found
+
+
+def test_a_year_a_toll_rose_in_is_no_figure(extract):
+    assert not extract("The toll rose in 2024.").reports

@@ -90,6 +90,16 @@ def _counts_people(tok: Token, r) -> bool:
     return head.pos_ == "NOUN" and head.lemma_.lower() not in r.words["not_victims"] | {"day", "year", "month", "week"}
 
 
+def _toll_value(tok: Token) -> bool:
+    """"the death toll rose to 54", "put the toll at 70": a number the NER took for a
+    date that is the value a toll is brought to (never a year)."""
+    if re.fullmatch(r"1[89]\d\d|20\d\d", tok.text) or tok.dep_ != "pobj" or tok.head.lower_ not in ("to", "at"):
+        return False
+    verb = tok.head.head
+    return verb.pos_ == "VERB" and any(c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.lemma_.lower() in ("toll", "tally")
+                                       for c in verb.children)
+
+
 def _kind_by_position(ctx: DocContext, tok: Token) -> tuple[str, str, Token] | None:
     """When the parse is broken, the words before the number: "killed at least nine
     people", "raised the death toll to 89"."""
@@ -147,10 +157,10 @@ def _kind(ctx: DocContext, attach: Token, victim: Token | None) -> tuple[str, st
     if node.dep_ == "pobj" and head.lower_ == "of" and head.head.lower_ in r.kind_of_noun:
         k, rid = r.kind_of_noun[head.head.lower_]
         return k, rid, head.head
-    # "raised the death toll to 89"
-    if node.dep_ == "pobj" and head.lower_ == "to" and head.head.pos_ == "VERB":
+    # "raised the death toll to 89", "the death toll rose to 54", "put the toll at 70"
+    if node.dep_ == "pobj" and head.lower_ in ("to", "at") and head.head.pos_ == "VERB":
         for c in head.head.children:
-            if c.dep_ == "dobj" and (c.lower_ in r.kind_of_noun or c.lemma_.lower() in ("figure", "toll", "tally", "count")):
+            if c.dep_ in ("dobj", "nsubj", "nsubjpass") and (c.lower_ in r.kind_of_noun or c.lemma_.lower() in ("figure", "toll", "tally", "count")):
                 noun = c.lower_ if c.lower_ in r.kind_of_noun else None
                 if noun is None:
                     for cc in c.children:
@@ -244,7 +254,7 @@ def figures(ctx: DocContext) -> Iterator[tuple[Token, CasualtyReport, Token]]:
             continue
         misparsed = tok.i > 0 and tok.doc[tok.i - 1].lower_ == "to" and tok.i + 1 < len(tok.doc) \
             and tok.doc[tok.i + 1].like_num  # "raised the toll to 89 two days later"
-        if tok.ent_type_ in NON_FIGURE_ENTS and not (misparsed or _counts_people(tok, r)):
+        if tok.ent_type_ in NON_FIGURE_ENTS and not (misparsed or _counts_people(tok, r) or _toll_value(tok)):
             continue
         if tok.lower_ in MULTIPLIERS and any(c.like_num for c in tok.children):
             continue

@@ -40,6 +40,12 @@ NAME_CONNECTORS = {"al", "el", "-", "e", "i", "ul", "of", "for", "the", "wal", "
 INSTITUTION_WORDS = {"police", "army", "rangers", "levies", "corps", "guard", "guards", "government", "assembly",
                      "council", "ministry", "department", "forces", "constabulary", "frontier", "legislature",
                      "parliament", "senate", "militia", "navy"}
+# words that end the name of an organisation ("... Emergency Service", "... Rights Commission")
+ORG_HEAD_WORDS = INSTITUTION_WORDS | {"service", "agency", "authority", "committee", "commission", "office", "directorate",
+                                     "society", "organization", "organisation", "network", "movement", "front", "party",
+                                     "brigade", "battalion", "command", "bureau", "centre", "center", "institute",
+                                     "foundation", "union", "federation", "association", "court", "tribunal", "crescent",
+                                     "administration", "cabinet", "observatory", "mission"}
 QUANTITY_NOUNS = {"dozens", "dozen", "hundreds", "thousands", "scores", "number", "many", "several", "some", "most",
                   "all", "both", "each", "one", "two", "three", "members", "group", "groups"}
 HYPHEN_MODIFIED = {"allied", "backed", "based", "linked", "affiliated", "aligned", "sponsored", "funded", "led",
@@ -211,6 +217,17 @@ class DocContext:
                     while end < len(doc) and doc[end].text[:1].isupper() and doc[end].lower_ in INSTITUTION_WORDS:
                         end += 1
                     new.append(Span(doc, ent.start, end, label="ORG"))
+                    continue
+                # "the Gaza Civil Emergency Service": capitalised words up to an organisation word
+                end = ent.end
+                while end < min(len(doc), ent.end + 5) and doc[end].text[:1].isupper() and doc[end].ent_type_ in ("", "ORG") \
+                        and doc[end].pos_ in ("PROPN", "NOUN", "ADJ") and doc[end].is_alpha:
+                    end += 1
+                last = end - 1
+                while last >= ent.end and doc[last].lower_ not in ORG_HEAD_WORDS:
+                    last -= 1
+                if last >= ent.end + 1:  # at least one word before the head: not "Pakistan Army" alone
+                    new.append(Span(doc, ent.start, last + 1, label="ORG"))
         if new:
             doc.ents = filter_spans([*new, *doc.ents])
 
