@@ -123,3 +123,20 @@ def test_the_body_corrects_a_class_the_headline_case_misled(extract):
 ])
 def test_a_junta_is_the_military_of_its_country(extract, text, who):
     assert any(s == who and p == "carriedOut" for s, p, _ in fact_pairs(extract(text)))
+
+
+@pytest.mark.parametrize("text,label", [
+    ("There can be no military victory in this war, whose toll is measured in the displacement of millions "
+     "from their homes.", "homes"),
+    ("The children were taken to a hospital in Tehran.", "hospital"),
+])
+def test_an_unnamed_entity_no_fact_refers_to_is_not_kept(extract, text, label):
+    f = extract(text)
+    assert label not in {e.label for e in f.entities.values()}
+    assert "Tehran" in {e.label for e in f.entities.values()} or "Tehran" not in text  # names stay
+
+
+def test_an_unnamed_entity_a_fact_refers_to_is_kept(extract):
+    f = extract("Gunmen attacked a hospital in Tehran.")
+    assert ("Attack", "targeted", "hospital") in fact_pairs(f)
+    assert "hospital" in {e.label for e in f.entities.values()}

@@ -32,6 +32,7 @@ def extract_facts(doc: Doc, article: Article, gaz: Gazetteer, rules: Rules | Non
     place_events_within(ctx)
     _drop_dangling(ctx)
     _drop_idle_generic_places(ctx)
+    _drop_idle_generic_entities(ctx)
     if article.dateline:
         entry = gaz.lookup(article.dateline, {"City", "Region", "Country"})
         if entry:
@@ -49,6 +50,20 @@ def _drop_idle_generic_places(ctx: DocContext) -> None:
     facts.relations = [r for r in facts.relations
                        if not (r.predicate == "locatedIn" and r.subject in facts.entities
                                and facts.entities[r.subject].generic and r.subject not in used)]
+
+
+def _drop_idle_generic_entities(ctx: DocContext) -> None:
+    """Unnamed entities ("homes", "the building") are made when a rule asks what a noun
+    stands for; those no fact, claim or figure refers to in the end are not kept, unless
+    a name qualifies them ("the U.S. embassy", "Chinese nationals"): the article still
+    mentions those."""
+    facts = ctx.facts
+    used = {k for r in facts.relations for k in (r.subject, r.object)}
+    used |= {k for c in facts.claims for k in (c.subject, c.object, c.claimant, c.denied_by)}
+    used |= {k for r in facts.reports for k in (r.source, r.victim_key)}
+    used.add(facts.dateline_place)
+    for key in [k for k, e in facts.entities.items() if e.generic and k not in used and e.label == e.label.lower()]:
+        del facts.entities[key]
 
 
 def _drop_dangling(ctx: DocContext) -> None:
