@@ -82,3 +82,8 @@ def test_tolls_and_their_sources(extract, text, count, source):
 
 def test_a_year_a_toll_rose_in_is_no_figure(extract):
     assert not extract("The toll rose in 2024.").reports
+
+
+def test_what_the_verb_says_happened_decides_the_kind(extract):
+    f = extract("Last month, 15 hostages were freed after their families paid a ransom.", date="2025-06-10")
+    assert [(r.count, r.kind, r.victims) for r in f.reports] == [(15, "freed", "hostages")]

@@ -314,3 +314,10 @@ def test_named_fighters_as_a_target_are_their_group(extract):
 def test_an_agreement_known_only_by_its_mediators_is_kept(extract):
     f = extract("The talks resumed on a ceasefire brokered by Egypt and Qatar.")
     assert {("Egypt", "participatedIn", "Agreement"), ("Qatar", "participatedIn", "Agreement")} <= fact_pairs(f)
+
+
+def test_the_attackers_already_told_act_in_the_event_told(extract):
+    f = extract("Armed men abducted 20 students from a school in Kaduna state on Thursday. The gunmen arrived on "
+                "motorcycles and opened fire before taking the students into a forest.", date="2025-06-10")
+    assert len(events(f)) == 1
+    assert ("gunmen", "carriedOut", "Hijacking") in fact_pairs(f)

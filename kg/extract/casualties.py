@@ -275,7 +275,12 @@ def figures(ctx: DocContext) -> Iterator[tuple[Token, CasualtyReport, Token]]:
         elif top.dep_ == "pobj" and top.head.lower_ == "of" and top.head.head.lemma_.lower() in COUNT_NOUNS:
             attach = top.head.head
         found = None
-        if victim is not None and victim.lower_ in r.kind_of_noun:
+        verb_kind = _kind(ctx, attach, victim) if victim is not None and victim.lower_ in r.kind_of_noun \
+            and victim.dep_ in ("nsubjpass", "dobj") and victim.head.lemma_.lower() in r.kind_of_verb else None
+        if verb_kind is not None:  # "15 hostages were freed": what the verb says happened to them
+            found = verb_kind
+            victims_label = _victim_label(ctx, victim)
+        elif victim is not None and victim.lower_ in r.kind_of_noun:
             k, rid = r.kind_of_noun[victim.lower_]
             found = (k, rid, victim)
             victims_label = None

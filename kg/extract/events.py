@@ -698,10 +698,12 @@ def detect_frames(ctx: DocContext) -> list[Frame]:
             fr.anaphoric = bool(dets & ctx.rules.words["anaphoric_determiners"]) and not (
                 mods & ctx.rules.words["new_event_modifiers"])
             fr.bare_plural = bare_plural and not (mods & ctx.rules.words["new_event_modifiers"])
-            if tok.pos_ == "VERB" and tok.lemma_.lower() in ctx.rules.words["killing_verbs"]:
-                # "The gunmen killed 12 passengers": the killers already told, so the event too
-                fr.anaphoric = any(c.dep_ == "nsubj" and any(d.dep_ == "det" and d.lower_ in ("the", "these", "those")
-                                                              for d in c.children) for c in tok.children)
+            if tok.pos_ == "VERB" and not fr.anaphoric:
+                # "The gunmen killed 12 passengers", "the gunmen opened fire": the unnamed
+                # attackers already told, so the event too
+                fr.anaphoric = any(c.dep_ == "nsubj" and (c.i not in ctx.tok2key or ctx.facts.entities[ctx.tok2key[c.i]].generic)
+                                   and any(d.dep_ == "det" and d.lower_ in ("the", "these", "those") for d in c.children)
+                                   for v in [tok, *_conj_heads(tok)] for c in v.children)
             frame_arguments(ctx, fr)
             _reclassify(ctx, fr)
             if "similar" in mods and fr.cls in VIOLENT and not fr.agents:
