@@ -321,3 +321,9 @@ def test_the_attackers_already_told_act_in_the_event_told(extract):
                 "motorcycles and opened fire before taking the students into a forest.", date="2025-06-10")
     assert len(events(f)) == 1
     assert ("gunmen", "carriedOut", "Hijacking") in fact_pairs(f)
+
+
+def test_every_place_of_a_list_places_the_event_and_protests_that_spread_are_placed(extract):
+    f = extract("Kenyan police fired tear gas and live rounds at protesters in Nairobi and Mombasa on Tuesday.")
+    assert {("SecurityOperation", "locatedIn", "Nairobi"), ("SecurityOperation", "locatedIn", "Mombasa")} <= fact_pairs(f)
+    assert ("Protest", "locatedIn", "Kenya") in fact_pairs(extract("Protests spread across Kenya on Tuesday."))

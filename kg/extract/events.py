@@ -42,7 +42,7 @@ WEAPON_HARM_VERBS = {"kill", "wound", "injure", "maim", "destroy", "damage"}
 AGREEING_VERBS = {"agree", "reach", "conclude", "accept", "strike", "ink", "seal", "negotiate"}
 MEDIATING_VERBS = {"broker", "mediate", "facilitate", "sponsor", "negotiate"}
 WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break"}
+OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break", "spread", "continue", "rage", "flare", "resume"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
               "bomber", "attacker", "commander", "unit", "squad", "cell", "loyalist", "soldier", "troop"}
@@ -601,12 +601,11 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             for c in r.subtree:
                 if c.dep_ == "prep" and c.lower_ in ("in", "inside", "near") and c.head.i != t.i and not trigger_of(c.head, ctx) \
                         and _in_clause_of(c, r):
-                    for p in c.children:
-                        if p.dep_ == "pobj":
-                            key = ctx.entity_at(p, allow_generic=False, allow_pronoun=False)
-                            if key and ctx.cls_of(key) in ("City", "Region", "Country", "WaterBody") \
-                                    and (key, "ev.arg.place.subtree") not in fr.places:
-                                fr.places.append((key, "ev.arg.place.subtree"))
+                    for p in [q for pobj in c.children if pobj.dep_ == "pobj" for q in _conjuncts(pobj)]:
+                        key = ctx.entity_at(p, allow_generic=False, allow_pronoun=False)  # "in Nairobi and Mombasa"
+                        if key and ctx.cls_of(key) in ("City", "Region", "Country", "WaterBody") \
+                                and (key, "ev.arg.place.subtree") not in fr.places:
+                            fr.places.append((key, "ev.arg.place.subtree"))
     if fr.cls == "Death":  # "14 soldiers had died": who died carried out nothing
         fr.agents.clear()
         fr.targets.clear()
