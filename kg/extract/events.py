@@ -587,7 +587,7 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                         for p in a.children:
                             for q in _conjuncts(p) if p.dep_ == "pobj" else []:
                                 key = ctx.entity_at(q, allow_generic=False, allow_pronoun=False)
-                                if key and is_a(cls_of(key) or "", {"Agent", "Country"}) and key not in [a for a, _ in fr.participants]:
+                                if key and is_a(cls_of(key) or "", {"Agent", "Country"}) and key not in [k for k, _ in fr.participants]:
                                     fr.participants.append((key, "ev.arg.participant.mediator"))
     # places: prepositional phrases of the trigger
     for q, prep in _args_via_prep(t, PLACE_PREPS):
@@ -624,10 +624,10 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
         anchors.add(gov.i)
     if t.dep_ in ("acl", "relcl") and t.pos_ == "VERB":
         anchors.add(t.head.i)
-    if _victims_verb(t) is not None:
-        anchors.add(_victims_verb(t).i)  # "was killed in a drone strike on Sunday"
+    victims_verb = _victims_verb(t)
+    if victims_verb is not None:
+        anchors.add(victims_verb.i)  # "was killed in a drone strike on Sunday"
     anchors.update(h.i for h in _conj_heads(t))  # "stopped a bus on Monday night ... and shot dead ..."
-
     box = container_of(t)
     if box is not None:
         anchors.add(box.i)

@@ -61,7 +61,6 @@ def _drop_idle_generic_entities(ctx: DocContext) -> None:
     used = {k for r in facts.relations for k in (r.subject, r.object)}
     used |= {k for c in facts.claims for k in (c.subject, c.object, c.claimant, c.denied_by)}
     used |= {k for r in facts.reports for k in (r.source, r.victim_key)}
-    used.add(facts.dateline_place)
     for key in [k for k, e in facts.entities.items() if e.generic and k not in used and e.label == e.label.lower()]:
         del facts.entities[key]
 
