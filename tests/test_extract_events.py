@@ -331,3 +331,19 @@ def test_every_place_of_a_list_places_the_event_and_protests_that_spread_are_pla
     f = extract("Kenyan police fired tear gas and live rounds at protesters in Nairobi and Mombasa on Tuesday.")
     assert {("SecurityOperation", "locatedIn", "Nairobi"), ("SecurityOperation", "locatedIn", "Mombasa")} <= fact_pairs(f)
     assert ("Protest", "locatedIn", "Kenya") in fact_pairs(extract("Protests spread across Kenya on Tuesday."))
+
+
+def test_an_armed_movement_that_speaks_is_no_protest(extract):
+    f = extract("Yemen's Iran-aligned Houthi movement said on Friday it had targeted a British oil tanker in the Gulf of Aden.")
+    assert not events(f, "Protest")
+    assert ("Houthis", "carriedOut", "Attack") in fact_pairs(f)
+
+
+def test_the_strikes_are_the_strikes_told_with_that_word_and_what_they_hit_is_theirs(extract):
+    f = extract("The Houthis attacked a tanker in the Gulf of Aden. Hours later, U.S. forces struck dozens of targets "
+                "across Yemen. The U.S. military said the strikes hit radar sites in Sanaa and Hodeidah.")
+    (attack,) = events(f, "Attack")
+    (operation,) = events(f, "SecurityOperation")
+    places = {(r.subject, f.entities[r.object].label) for r in f.relations if r.predicate == "locatedIn" and r.subject in f.events}
+    assert {(operation.key, "Sanaa"), (operation.key, "Hodeidah")} <= places
+    assert not {(attack.key, "Sanaa"), (attack.key, "Hodeidah")} & places

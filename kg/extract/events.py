@@ -42,6 +42,8 @@ WEAPON_HARM_VERBS = {"kill", "wound", "injure", "maim", "destroy", "damage"}
 AGREEING_VERBS = {"agree", "reach", "conclude", "accept", "strike", "ink", "seal", "negotiate"}
 MEDIATING_VERBS = {"broker", "mediate", "facilitate", "sponsor", "negotiate"}
 WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+# verbs that say what an event did to its object: "the attack targeted police stations"
+EVENT_SUBJECT_VERBS = {"target", "hit", "strike", "destroy", "damage"}
 OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break", "spread", "continue", "rage", "flare", "resume"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
@@ -132,6 +134,9 @@ def trigger_of(tok: Token, ctx: DocContext):
             return None  # "a heart attack", "a panic attack"
         if tok.dep_ in ("compound", "amod") and tok.head.lemma_.lower() in ("toll", "tally", "count", "squad", "threat", "figure", "certificate", "penalty", "sentence", "row"):
             return None  # "the death toll", "a suicide squad"
+        if lemma == "movement" and any(c.dep_ in ("compound", "amod", "nmod") and c.i in ctx.tok2key
+                                       and ctx.cls_of(ctx.tok2key[c.i]) == "ArmedGroup" for c in tok.children):
+            return None  # "the Houthi movement said": an armed group, not a protest
         if lemma in rules.words["weapons"] and tok.dep_ == "nsubj" and tok.head.lemma_.lower() in WEAPON_HARM_VERBS:
             return rules.noun_trigger.get("attack")  # "a roadside bomb killed four soldiers"
         return rules.noun_trigger.get(lemma) or rules.noun_trigger.get(low)
@@ -510,11 +515,13 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                     and any(c.dep_ == "nsubj" and c.lower_ in ("which", "that") for c in rc.children):
                 for q, _ in _args_via_prep(rc, PLACE_PREPS):
                     place(q, "ev.arg.place.occur-verb.relative")
-        # "the attacks targeted X", "the attack hit X"
-        if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in ("target", "hit", "strike", "destroy", "damage"):
+        # "the attacks targeted X", "the strikes hit radar sites in Sanaa"
+        if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in EVENT_SUBJECT_VERBS:
             for c in t_role.head.children:
                 if c.dep_ == "dobj":
                     target(c, "ev.arg.target.event-subject")
+            for q, _ in _args_via_prep(t_role.head, PLACE_PREPS):
+                place(q, "ev.arg.place.event-subject")
         # "the attack killed hundreds of civilians as well as members of the army";
         # "an airstrike that killed nine people in Chin state"
         killers = [t_role.head] if t_role.dep_ == "nsubj" else []
@@ -683,6 +690,9 @@ def detect_frames(ctx: DocContext) -> list[Frame]:
             trig = trigger_of(tok, ctx)
             if trig is None or is_irrealis(tok):
                 continue
+            if tok.pos_ == "VERB" and tok.lemma_.lower() in EVENT_SUBJECT_VERBS and any(
+                    c.dep_ == "nsubj" and trigger_of(c, ctx) for c in tok.children):
+                continue  # "the strikes hit radar sites": the strikes' frame takes what they hit
             if tok.pos_ == "NOUN" and any(c.like_num for c in tok.children if c.dep_ == "nummod"):
                 continue  # "40 hours", "73 percent"-like counts are not events
             if tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG" and tok.head.i not in ctx.tok2key:
@@ -821,9 +831,14 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
                     target = ev  # the same violent event at the same named place
                     break
         if target is None and (fr.anaphoric or fr.bare_plural):
+            # "... forces struck Houthi targets. The strikes hit radar sites": first the
+            # events told with the same word, then those of the class, then the family
+            lemma = fr.trigger.lemma_.lower()
+            worded = [ev for ev in events if _compatible(ev, fr) and EVENT_FAMILY.get(ev.cls) == EVENT_FAMILY.get(fr.cls)
+                      and any(m.trigger.lemma_.lower() == lemma for m in members[id(ev)])] if fr.anaphoric else []
             same = [ev for ev in events if ev.cls == fr.cls and _compatible(ev, fr)]
             family = [ev for ev in events if _compatible(ev, fr)] if fr.anaphoric else []
-            cands = same or family
+            cands = [ev for ev in worded if ev.cls != fr.cls] or same or family  # (the word tells the class)
             if cands:  # the event told most often so far; the latest on ties
                 target = max(cands, key=lambda ev: (len(members[id(ev)]), events.index(ev)))
         if target is None:
