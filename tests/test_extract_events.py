@@ -347,3 +347,20 @@ def test_the_strikes_are_the_strikes_told_with_that_word_and_what_they_hit_is_th
     places = {(r.subject, f.entities[r.object].label) for r in f.relations if r.predicate == "locatedIn" and r.subject in f.events}
     assert {(operation.key, "Sanaa"), (operation.key, "Hodeidah")} <= places
     assert not {(attack.key, "Sanaa"), (attack.key, "Hodeidah")} & places
+
+
+def test_an_attack_claimed_by_a_group_and_what_its_bomber_killed(extract):
+    f = extract("A suicide bomber killed at least 12 soldiers at a military base in Mogadishu on Sunday, a Somali army "
+                "officer said, in an attack claimed by the al Qaeda-linked al Shabaab group.", date="2025-03-03")
+    (ev,) = events(f)
+    pairs = fact_pairs(f)
+    assert {("al-Shabaab", "claimed", "Attack"), ("Attack", "targeted", "soldiers"), ("Attack", "locatedIn", "Mogadishu")} <= pairs
+    assert "2025-03-02" in dates(f)
+    assert not f.claims  # "claimed by" is a claim of responsibility, not a hedge on "al Qaeda-linked"
+
+
+def test_a_purpose_is_no_event(extract):
+    f = extract("The group has been fighting for more than 15 years to topple Somalia's central government.")
+    assert not events(f, "Coup")
+    f = extract("Shortly after the war began, the group began to launch missiles at Israel.")
+    assert events(f, "Attack")  # what one begins to do happens

@@ -31,6 +31,8 @@ from kg.model import Event, Evidence, Relation
 MODALS = {"will", "would", "could", "might", "may", "should", "shall", "must"}
 IRREALIS_HEADS = {"threaten", "vow", "plan", "warn", "intend", "aim", "seek", "want", "try", "prepare",
                   "protect", "prevent", "avoid", "fear", "risk", "stop", "deter", "thwart", "foil"}
+# verbs whose infinitive happened: "began to launch missiles"
+ASPECT_VERBS = {"begin", "start", "continue", "resume", "keep", "proceed", "go", "manage", "come"}
 IRREALIS_NOUNS = {"warning", "warnings", "threat", "threats", "plan", "plans", "intention", "risk",
                   "fear", "fears", "capacity", "capability", "ability", "potential", "prospect"}
 PLACE_PREPS = {"in", "at", "across", "near", "inside", "throughout", "outside", "around", "along"}
@@ -44,6 +46,7 @@ MEDIATING_VERBS = {"broker", "mediate", "facilitate", "sponsor", "negotiate"}
 WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # verbs that say what an event did to its object: "the attack targeted police stations"
 EVENT_SUBJECT_VERBS = {"target", "hit", "strike", "destroy", "damage"}
+LONE_ATTACKERS = {"bomber", "gunman", "attacker", "assailant", "shooter", "sniper"}
 OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break", "spread", "continue", "rage", "flare", "resume"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
@@ -176,6 +179,10 @@ def _armed_killing(tok: Token, ctx: DocContext) -> bool:
         if (other.pos_ == "VERB" and lemma in rules.verb_trigger) or \
                 (other.pos_ in ("NOUN", "PROPN") and (lemma in rules.noun_trigger or low in rules.noun_trigger)):
             return False
+    if subj.lemma_.lower() in LONE_ATTACKERS:  # "a suicide bomber killed 12 soldiers"
+        return True
+    if subj.lemma_.lower() in LONE_ATTACKERS:  # "a suicide bomber killed 12 soldiers"
+        return True
     key = ctx.entity_at(subj, allow_pronoun=False)  # (last: it may make a generic entity)
     return key is not None and is_a(ctx.cls_of(key) or "", {"Organization", "Country"})
 
@@ -187,6 +194,9 @@ def is_irrealis(tok: Token) -> bool:
             return True
         if c.dep_ == "neg":
             return True
+        if c.dep_ == "aux" and c.lower_ == "to" and tok.tag_ == "VB" and tok.dep_ in ("advcl", "xcomp", "acl", "relcl") \
+                and tok.head.lemma_.lower() not in ASPECT_VERBS:
+            return True  # "fighting for 15 years to topple the government": a purpose, not a coup
     head = tok
     for _ in range(4):
         if head.dep_ in ("xcomp", "ccomp", "pcomp", "pobj", "dobj", "acl", "advcl", "prep", "relcl") and head.head.i != head.i:
@@ -261,11 +271,14 @@ def _conj_heads(tok: Token) -> list[Token]:
 
 
 def _victims_verb(tok: Token) -> Token | None:
-    """"A commander was killed in a drone strike": the passive harm verb a noun trigger
-    is the "in"/"during" phrase of, or None."""
+    """"A commander was killed in a drone strike", "a bomber killed 12 soldiers ... in an
+    attack": the harm verb a noun trigger is the "in"/"during" phrase of (through a
+    "..., an officer said," the parser hangs it on), or None."""
     if tok.pos_ != "VERB" and tok.dep_ == "pobj" and tok.head.lower_ in ("in", "during") and tok.head.dep_ == "prep":
         verb = tok.head.head
-        if verb.lemma_.lower() in ("kill", "wound", "injure", "maim") and any(c.dep_ == "nsubjpass" for c in verb.children):
+        if verb.dep_ == "parataxis" and verb.lemma_.lower() in ("say", "tell", "report", "add"):
+            verb = verb.head
+        if verb.lemma_.lower() in ("kill", "wound", "injure", "maim"):
             return verb
     return None
 
@@ -537,14 +550,18 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                         place(q, "ev.arg.place.victims")
         verb = _victims_verb(t)
         if verb is not None and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):
-            # "a senior commander was killed in a drone strike in North Waziristan"
+            # "a senior commander was killed in a drone strike in North Waziristan"; "a
+            # suicide bomber killed 12 soldiers at a base in Mogadishu ... in an attack"
+            passive = any(c.dep_ == "nsubjpass" for c in verb.children)
             for c in verb.children:
-                if c.dep_ == "nsubjpass":
+                if c.dep_ == ("nsubjpass" if passive else "dobj"):
                     for q in _conjuncts(c):
                         for key in ctx.entities_at(q):
                             if key and is_a(cls_of(key) or "", {"Agent"}) and (key, "ev.arg.target.victims-passive") not in fr.targets:
                                 fr.targets.append((key, "ev.arg.target.victims-passive"))
-            for q, _ in _args_via_prep(verb, {"in", "near", "across"}):
+                elif c.dep_ == "nsubj" and not passive:
+                    agent(c, "ev.arg.agent.killer")
+            for q, _ in _args_via_prep(verb, {"in", "near", "across", "at"}):
                 if q.i != t.i:
                     place(q, "ev.arg.place.victims")
         if t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in ("kill", "wound", "injure", "maim") and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):

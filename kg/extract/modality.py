@@ -95,7 +95,9 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
                 status = status or "hedged"
             if steps > 0:
                 lemma = node.lemma_.lower()
-                if node.pos_ == "VERB" and lemma in hverbs and not _claims_responsibility(node):
+                if node.pos_ == "VERB" and lemma in hverbs and not _claims_responsibility(node) \
+                        and not (lemma == "claim" and node.dep_ == "acl" and node.head.lemma_.lower() in words["trigger_noun_openers"]):
+                    # ("an attack claimed by X": a claim of responsibility, no hedge)
                     status, claimant = "alleged", _subject(node)
                     break
                 if node.pos_ == "NOUN" and node.lower_ in hnouns:

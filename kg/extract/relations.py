@@ -385,6 +385,15 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                 if claimant and event and is_a(ctx.cls_of(claimant) or "", {"Agent", "Country"}):
                     emit(ctx, claimant, "claimed", event, tok.sent, "rel.claimed.responsibility", tokens=[tok])
                     used.add(event)
+        # "an attack claimed by the al Shabaab group"
+        if tok.pos_ == "VERB" and lemma == "claim" and tok.dep_ == "acl":
+            event = _event_for(ctx, tok.head, frames)
+            for a in (c for c in tok.children if c.dep_ == "agent"):
+                for p in (c for c in a.children if c.dep_ == "pobj"):
+                    claimant = ctx.agent_at(p, allow_generic=False)
+                    if claimant and event and is_a(ctx.cls_of(claimant) or "", {"Organization"}):
+                        emit(ctx, claimant, "claimed", event, tok.sent, "rel.claimed.by", tokens=[tok])
+                        used.add(event)
         if tok.lower_ == "responsible" and tok.dep_ in ("acomp", "oprd", "amod"):
             head = tok.head
             if head.lemma_.lower() in ("hold", "blame", "consider", "deem", "find"):
