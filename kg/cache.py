@@ -74,7 +74,7 @@ from kg.paths import PACKAGE, ontology_dir, rules_dir
 CACHE_DIRNAME = ".kg-cache"
 SCHEMA = 1  # layout of the cached facts (part of their fingerprint)
 BLOCK_SCHEMA = 1  # layout of the cached blocks (part of their signature)
-_CODE = ("nlp.py", "model.py", "gazetteer.py", "extract")
+_CODE = ("nlp.py", "ingest.py", "model.py", "gazetteer.py", "extract")  # (ingest: datelines split the parse)
 # what turns resolved facts into N-Quads: a change here invalidates the cached blocks
 _RDF_CODE = ("resolve.py", "rdf.py", "vocab.py", "output.py")
 

@@ -36,8 +36,9 @@ MIN_HTML_WORDS = 10  # fewer words of main text in an HTML page: no article foun
 
 _SOURCE_LINE = re.compile(r"^\s*(?:source|sources|publisher|via)\s*:\s*(?P<src>\S.{0,200}?)\s*$", re.I)
 _DATE_LINE = re.compile(r"^\s*(?:date|published)\s*:\s*(?P<date>\d{4}-\d{2}-\d{2})\b.*$", re.I)
-_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z.'\-]+(?:[ ][A-Z][A-Z.'\-]+){0,3})(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?"
+DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z.'\-]+(?:[ /][A-Z][A-Z.'\-]+){0,3})(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?"
+    r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"  # "PESHAWAR, Pakistan, Sept 14 (Reuters) -"
     r"(?:\s*\([A-Za-z ]+\))?\s*[\u2013\u2014\-]{1,2}\s+(?=\S)")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -261,8 +262,8 @@ def parse_text_article(block: str, origin: str, **meta) -> Article:
             continue
         body.append(line)
     text = "\n".join(body).strip()
-    m = _DATELINE.match(text)
-    dateline = m.group("place").title() if m else None
+    m = DATELINE.match(text)
+    dateline = m.group("place").split("/")[0].title() if m else None  # "GAZA/CAIRO": where it was filed first
     return Article(id=meta.pop("id", None) or article_id(text), text=text, title=title,
                    date=date, source=source, dateline=dateline, origin=origin, **meta)
 
@@ -270,7 +271,7 @@ def parse_text_article(block: str, origin: str, **meta) -> Article:
 def _looks_like_headline(line: str) -> bool:
     line = line.strip()
     return (0 < len(line) <= 200 and not line.endswith((".", "?", "!", ":", ";", ","))
-            and len(line.split()) >= 3 and not _DATELINE.match(line))
+            and len(line.split()) >= 3 and not DATELINE.match(line))
 
 
 def read_txt(path: Path, split: str = "auto") -> list[Article]:

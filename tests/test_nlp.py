@@ -173,3 +173,12 @@ def test_pattern_tokens_fall_back_to_the_tokenizer(tmp_path):
     doc = nlp("Jaish al-Adl struck Quetta; Jaish fighters fled.")
     assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
         ("Jaish al-Adl", "ORG", "jaish-al-adl"), ("Quetta", "GPE", "quetta"), ("Jaish", "ORG", "jaish")]
+
+
+@pytest.mark.e2e
+def test_a_dateline_is_no_part_of_the_first_sentence(nlp):
+    doc = nlp("Raids kill 30 militants\nPESHAWAR, Pakistan, Sept 14 (Reuters) - Pakistani security forces killed "
+              "30 militants in raids, the military said.")
+    sents = [s.text.strip() for s in doc.sents]
+    assert "PESHAWAR, Pakistan, Sept 14 (Reuters) -" in sents
+    assert any(s.startswith("Pakistani security forces killed") for s in sents)

@@ -278,6 +278,8 @@ def _victims_verb(tok: Token) -> Token | None:
         verb = tok.head.head
         if verb.dep_ == "parataxis" and verb.lemma_.lower() in ("say", "tell", "report", "add"):
             verb = verb.head
+        elif verb.pos_ in ("NOUN", "PROPN") and verb.dep_ in ("dobj", "nsubjpass"):
+            verb = verb.head  # "killed 30 militants in raids", the phrase hung on the victims
         if verb.lemma_.lower() in ("kill", "wound", "injure", "maim"):
             return verb
     return None
@@ -548,7 +550,7 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 if c.dep_ == "dobj":
                     for q, _ in _args_via_prep(c, {"in", "across", "near"}):
                         place(q, "ev.arg.place.victims")
-        verb = _victims_verb(t)
+        verb = _victims_verb(t_role)  # (or of "a series of raids")
         if verb is not None and fr.cls in ("Attack", "Hijacking", "SecurityOperation"):
             # "a senior commander was killed in a drone strike in North Waziristan"; "a
             # suicide bomber killed 12 soldiers at a base in Mogadishu ... in an attack"
@@ -648,11 +650,11 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
         anchors.add(gov.i)
     if t.dep_ in ("acl", "relcl") and t.pos_ == "VERB":
         anchors.add(t.head.i)
-    victims_verb = _victims_verb(t)
+    box = container_of(t)
+    victims_verb = _victims_verb(box if box is not None else t)
     if victims_verb is not None:
         anchors.add(victims_verb.i)  # "was killed in a drone strike on Sunday"
     anchors.update(h.i for h in _conj_heads(t))  # "stopped a bus on Monday night ... and shot dead ..."
-    box = container_of(t)
     if box is not None:
         anchors.add(box.i)
     # "a prior major incident in March 2025, when the BLA hijacked ..."
