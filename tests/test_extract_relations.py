@@ -146,3 +146,26 @@ def test_a_project_described_as_a_project_of_another_is_part_of_it(extract):
 def test_every_condemner_of_a_list_condemned(extract):
     pairs = fact_pairs(extract("The United States, Britain and France condemned the attack on the embassy."))
     assert {(x, "condemned", "Attack") for x in ("United States", "United Kingdom", "France")} <= pairs
+
+
+TTP = "Tehreek-e-Taliban Pakistan"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("second,facts,not_facts", [
+    ("The TTP claimed the attack in a statement.", {(TTP, "claimed", "Attack")}, set()),
+    ("The TTP said it was behind the attack.", {(TTP, "carriedOut", "Attack"), (TTP, "claimed", "Attack")}, set()),
+    # what the police say is no claim of the group's
+    ("Police said the TTP was behind the attack.", {(TTP, "carriedOut", "Attack")}, {(TTP, "claimed", "Attack")}),
+])
+def test_claiming_an_attack_and_being_behind_it(extract, second, facts, not_facts):
+    pairs = fact_pairs(extract(f"Gunmen attacked a police post in Bannu. {second}"))
+    assert facts <= pairs
+    assert not (not_facts & pairs)
+
+
+@pytest.mark.e2e
+def test_no_group_claimed_is_no_claim(extract):
+    f = extract("Militants of the TTP are active in the area. Gunmen attacked a police post in Bannu. "
+                "No group has claimed the attack.")
+    assert not any(p == "claimed" for _, p, _ in fact_pairs(f))

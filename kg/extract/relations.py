@@ -368,13 +368,17 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
     used: set[str] = set()
     for tok in ctx.tokens:
         lemma = tok.lemma_.lower()
-        # --- claimed responsibility
+        # --- claimed responsibility ("claimed responsibility for", "claimed the attack")
         if tok.pos_ == "VERB" and lemma in words["claim_responsibility_verbs"]:
             obj = next((c for c in tok.children if c.dep_ == "dobj" and c.lemma_.lower() in words["claim_responsibility_nouns"]), None)
+            if obj is None and lemma == "claim":
+                obj = next((c for c in tok.children if c.dep_ == "dobj" and _event_for(ctx, c, frames)), None)
             if obj is not None:
                 subj = _subject_of(tok)
+                if subj is not None and any(d.dep_ == "det" and d.lower_ == "no" for d in subj.children):
+                    continue  # "no group has claimed the attack"
                 claimant = ctx.agent_at(subj) if subj is not None else None
-                event = None
+                event = _event_for(ctx, obj, frames)  # "claimed the attack"
                 for holder in (obj, tok):
                     for c in holder.children:
                         if c.dep_ == "prep" and c.lower_ == "for":
@@ -385,6 +389,17 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                 if claimant and event and is_a(ctx.cls_of(claimant) or "", {"Agent", "Country"}):
                     emit(ctx, claimant, "claimed", event, tok.sent, "rel.claimed.responsibility", tokens=[tok])
                     used.add(event)
+        # "the TTP was behind the attack", "said it was behind the bombing"
+        if tok.lower_ == "behind" and tok.dep_ == "prep" and tok.head.lemma_.lower() == "be":
+            subj = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
+            if subj is not None and not any(d.dep_ == "det" and d.lower_ == "no" for d in subj.children):
+                group = ctx.agent_at(subj, allow_generic=False)
+                for p in (c for c in tok.children if c.dep_ == "pobj"):
+                    event = _event_for(ctx, p, frames)
+                    if group and event and is_a(ctx.cls_of(group) or "", {"Organization", "Country"}):
+                        emit(ctx, group, "carriedOut", event, tok.sent, "rel.carried-out.behind", tokens=[tok.head],
+                             subject_tok=subj)
+                        used.add(event)
         # "an attack claimed by the al Shabaab group"
         if tok.pos_ == "VERB" and lemma == "claim" and tok.dep_ == "acl":
             event = _event_for(ctx, tok.head, frames)
