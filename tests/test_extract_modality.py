@@ -73,3 +73,25 @@ def test_what_is_denied_is_not_asserted(extract, text):
     f = extract(text)
     assert not any(p in ("carriedOut", "claimed") for _, p, _ in fact_pairs(f))
     assert any(c[1] == "carriedOut" and c[3] == "denied" for c in claims(f))
+
+
+def test_an_accusation_alleges_who_did_it_not_what_was_done(extract):
+    """"accused X of carrying out the assassination of Y in Z": who did it is the
+    accuser's claim; the assassination, its target and its place are given."""
+    f = extract("Iran accused Israel of carrying out the assassination of Ismail Haniyeh in Tehran.")
+    pairs = fact_pairs(f)
+    assert ("Iran", "accused", "Israel") in pairs
+    assert {("SecurityOperation", "targeted", "Ismail Haniyeh"), ("SecurityOperation", "locatedIn", "Tehran")} <= pairs
+    assert not any(p == "carriedOut" for _, p, _ in pairs)
+    assert ("Israel", "carriedOut", "SecurityOperation", "alleged", "Iran", None) in claims(f)
+
+
+def test_an_act_one_is_accused_of_is_alleged_whole(extract):
+    f = extract("Pakistani officials accused India of attacking a school in Lahore.")
+    assert not [t for t in fact_pairs(f) if t[0] in ("SecurityOperation", "Attack") or t[2] in ("SecurityOperation", "Attack")]
+    assert ("India", "carriedOut", "SecurityOperation", "alleged", "Government of Pakistan", None) in claims(f)
+
+
+def test_blaming_someone_for_an_attack_does_not_hedge_where_it_was(extract):
+    f = extract("India blamed Pakistan for the Pahalgam attack, a charge Islamabad rejected.")
+    assert ("Attack", "locatedIn", "Pahalgam") in fact_pairs(f)

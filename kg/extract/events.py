@@ -426,6 +426,11 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 place(q, "ev.arg.place.conj-verb")
         if not fr.agents and t.dep_ in ("relcl", "acl") and not passive:
             agent(t.head, "ev.arg.agent.modified-noun")  # "security forces attacking protests"
+        if not fr.agents and t.dep_ == "pcomp" and t.head.lower_ in ("of", "for") \
+                and t.head.head.lemma_.lower() in ctx.rules.words["accusation_verbs"]:
+            for c in t.head.head.children:  # "accused India of attacking a school" (the accuser's claim)
+                if c.dep_ == "dobj":
+                    agent(c, "ev.arg.agent.accused-of")
     else:
         box = container_of(t)
         heads = [t] + ([box] if box is not None else [])
@@ -489,6 +494,9 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         for q, _ in _args_via_prep(t, {"on", "against", "upon"}):
             if fr.cls != "Agreement":
                 target(q, "ev.arg.target.on")
+        if t.lemma_.lower() in ("assassination", "killing", "murder", "execution", "kidnapping", "abduction"):
+            for q, _ in _args_via_prep(t, {"of"}):  # "the assassination of Ismail Haniyeh"
+                target(q, "ev.arg.target.of")
         gov = _governing_verb(t_role)
         if gov is not None and t_role.dep_ == "dobj" and not any(c.dep_ in ("auxpass", "nsubjpass") for c in gov.children):
             for c in gov.children:  # "condemned the assault on Goma by the M23": a misattached "by"
@@ -509,6 +517,11 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             for c in gov.children:
                 if c.dep_ == "nsubj" and not passive:
                     agent(c, "ev.arg.agent.perpetration-verb")
+            if gov.dep_ == "pcomp" and gov.head.lower_ in ("of", "for") and not any(c.dep_ == "nsubj" for c in gov.children) \
+                    and gov.head.head.lemma_.lower() in ctx.rules.words["accusation_verbs"]:
+                for c in gov.head.head.children:  # "accused Israel of carrying out the assassination"
+                    if c.dep_ == "dobj":
+                        agent(c, "ev.arg.agent.accused-of")
             for q, prep in _args_via_prep(gov, PLACE_PREPS):
                 place(q, "ev.arg.place.verb-prep")
             for q, prep in _args_via_prep(gov, {"on", "against", "at"}):

@@ -84,7 +84,7 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
     reporting, denials = words["reporting_verbs"], words["denial_verbs"]
     status, claimant = None, None
     for tok in tokens:
-        node, steps, prev_dep = tok, 0, tok.dep_
+        node, steps, prev_dep, via_for = tok, 0, tok.dep_, False
         while steps < (1 if static else 8):
             for c in node.children:
                 if c.dep_ == "advmod" and c.lower_ in hedges:
@@ -95,6 +95,11 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
                 status = status or "hedged"
             if steps > 0:
                 lemma = node.lemma_.lower()
+                if node.pos_ == "VERB" and lemma in hverbs and predicate not in CONTENTIOUS and (via_for or (
+                        lemma in ("accuse", "blame") and tok.pos_ == "NOUN"
+                        and any(d.dep_ in ("det", "poss") and d.lower_ in ("the", "this", "that", "its") for d in tok.children))):
+                    break  # "blamed X for the attack in Pahalgam", "accused X of carrying out the assassination
+                    # of Y in Tehran": the attack, where and whom, are given; only who did it is alleged
                 if node.pos_ == "VERB" and lemma in hverbs and not _claims_responsibility(node) \
                         and not (lemma == "claim" and node.dep_ == "acl" and node.head.lemma_.lower() in words["trigger_noun_openers"]):
                     # ("an attack claimed by X": a claim of responsibility, no hedge)
@@ -123,6 +128,7 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
                                             for c in node.children):
                 break  # a time clause is the writer's, not part of the claim above it
             prev_dep = node.dep_
+            via_for = via_for or (node.dep_ == "prep" and node.lower_ in ("for", "over"))
             node = node.head
             steps += 1
         if status:

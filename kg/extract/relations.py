@@ -474,8 +474,9 @@ def event_relations(ctx: DocContext, frames: list[Frame]) -> set[str]:
                 if c.dep_ == "dobj":
                     objs.extend(_conj(c))
                     # "external forces, particularly India"
-                    for a in c.children:
-                        if a.dep_ in ("appos", "prep", "npadvmod") or a.lower_ in ("particularly", "especially", "notably"):
+                    for a in c.children:  # (not "blamed militias for the attack ... in Jordan")
+                        if a.dep_ in ("appos", "npadvmod") or a.lower_ in ("particularly", "especially", "notably") \
+                                or (a.dep_ == "prep" and a.lower_ in ("including", "like", "as")):
                             objs.extend(t for t in a.subtree if t.pos_ == "PROPN")
             for o in objs:
                 accused = ctx.agent_at(o)
