@@ -364,3 +364,16 @@ def test_a_purpose_is_no_event(extract):
     assert not events(f, "Coup")
     f = extract("Shortly after the war began, the group began to launch missiles at Israel.")
     assert events(f, "Attack")  # what one begins to do happens
+
+
+def test_signing_a_partnership_is_one_agreement(extract):
+    f = extract("Vietnam and the European Union signed a comprehensive strategic partnership in Hanoi on Monday.",
+                date="2024-03-05")
+    (ev,) = events(f)
+    assert {("Vietnam", "participatedIn", "Agreement"), ("European Union", "participatedIn", "Agreement"),
+            ("Agreement", "locatedIn", "Hanoi")} <= fact_pairs(f)
+
+
+def test_the_parties_of_a_deal_they_agreed_to_make(extract):
+    f = extract("Saudi Arabia and Iran agreed to restore diplomatic ties in a deal brokered by China.")
+    assert {(x, "participatedIn", "Agreement") for x in ("Saudi Arabia", "Iran", "China")} <= fact_pairs(f)

@@ -169,3 +169,10 @@ def test_no_group_claimed_is_no_claim(extract):
     f = extract("Militants of the TTP are active in the area. Gunmen attacked a police post in Bannu. "
                 "No group has claimed the attack.")
     assert not any(p == "claimed" for _, p, _ in fact_pairs(f))
+
+
+@pytest.mark.e2e
+def test_joining_an_organisation_makes_a_member(extract):
+    assert ("Pakistan", "memberOf", "Shanghai Cooperation Organisation") in fact_pairs(
+        extract("Pakistan joined the Shanghai Cooperation Organisation in 2017."))
+    assert not any(p == "memberOf" for _, p, _ in fact_pairs(extract("Thousands joined the protests in Karachi.")))

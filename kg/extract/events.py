@@ -611,6 +611,9 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         gov = _governing_verb(t) if t.pos_ != "VERB" else None
         if gov is None and t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.head.pos_ == "VERB":
             gov = t.head.head
+        if gov is not None and gov.lemma_.lower() not in AGREEING_VERBS and gov.dep_ in ("xcomp", "advcl") \
+                and gov.head.lemma_.lower() in AGREEING_VERBS:
+            gov = gov.head  # "agreed to restore ties in a deal brokered by China"
         if gov is not None and gov.lemma_.lower() in AGREEING_VERBS:
             for c in gov.children:
                 if c.dep_ == "nsubj":
@@ -844,6 +847,12 @@ def assemble_events(ctx: DocContext, frames: list[Frame]) -> tuple[list[Frame], 
                     and EVENT_FAMILY.get(ev.cls) == EVENT_FAMILY.get(fr.cls):  # not "had died and were neutralised"
                 target = ev
                 break
+        # the object of a verb trigger: "signed a partnership" is one agreement
+        if target is None and fr.trigger.dep_ == "dobj":
+            for ev in reversed(events):
+                if fr.sent == ev.sent and fr.trigger.head.i == ev.trigger.i and EVENT_FAMILY.get(ev.cls) == EVENT_FAMILY.get(fr.cls):
+                    target = ev
+                    break
         # a participle telling more of the same event: "seized power, ousting the president"
         if target is None and fr.trigger.dep_ == "advcl" and fr.trigger.tag_ == "VBG":
             for ev in reversed(events):
