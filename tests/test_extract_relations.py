@@ -176,3 +176,11 @@ def test_joining_an_organisation_makes_a_member(extract):
     assert ("Pakistan", "memberOf", "Shanghai Cooperation Organisation") in fact_pairs(
         extract("Pakistan joined the Shanghai Cooperation Organisation in 2017."))
     assert not any(p == "memberOf" for _, p, _ in fact_pairs(extract("Thousands joined the protests in Karachi.")))
+
+
+@pytest.mark.e2e
+def test_arming_and_training_a_group_supports_it_and_officials_saying_so_is_their_claim(extract):
+    assert ("Iran", "supports", "Houthis") in fact_pairs(extract("Iran has armed and trained the Houthis for years."))
+    f = extract("Iran has armed and trained the Houthis for years, U.S. officials say.")
+    assert ("Iran", "supports", "Houthis") not in fact_pairs(f)
+    assert any(c.predicate == "supports" and c.status == "reported" for c in f.claims)
