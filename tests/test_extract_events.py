@@ -377,3 +377,17 @@ def test_signing_a_partnership_is_one_agreement(extract):
 def test_the_parties_of_a_deal_they_agreed_to_make(extract):
     f = extract("Saudi Arabia and Iran agreed to restore diplomatic ties in a deal brokered by China.")
     assert {(x, "participatedIn", "Agreement") for x in ("Saudi Arabia", "Iran", "China")} <= fact_pairs(f)
+
+
+def test_recurring_and_named_days_date_nothing_and_held_protests_are_placed(extract):
+    f = extract("Demonstrations have been held in Zahedan every Friday since September, when security forces killed "
+                "dozens of people in a crackdown that rights groups called \"Bloody Friday\".", date="2025-06-10")
+    assert not dates(f)  # not "every Friday", not "since September", not "Bloody Friday"
+    pairs = fact_pairs(f)
+    assert ("Protest", "locatedIn", "Zahedan") in pairs  # held, not hedged
+    assert ("security forces", "carriedOut", "SecurityOperation") in pairs
+
+
+def test_a_conflict_is_dated_from_its_start(extract):
+    f = extract("Since August 2015, a civil conflict between the government and Islamist rebels has killed thousands.")
+    assert "2015-08" in dates(f)

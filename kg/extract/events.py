@@ -47,6 +47,7 @@ WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 # verbs that say what an event did to its object: "the attack targeted police stations"
 EVENT_SUBJECT_VERBS = {"target", "hit", "strike", "destroy", "damage"}
 LONE_ATTACKERS = {"bomber", "gunman", "attacker", "assailant", "shooter", "sniper"}
+HELD_VERBS = {"hold", "stage", "organize", "organise", "carry", "conduct", "launch", "report"}
 OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break", "spread", "continue", "rage", "flare", "resume"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
@@ -534,7 +535,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                         if p.dep_ == "pobj":
                             agent(p, "ev.arg.agent.by")
         # "the attack took place in Pulwama", "the blast occurred on Saturday"
-        if t_role.dep_ in ("nsubj",) and t_role.head.lemma_.lower() in OCCUR_VERBS:
+        if (t_role.dep_ == "nsubj" and t_role.head.lemma_.lower() in OCCUR_VERBS) or (
+                t_role.dep_ == "nsubjpass" and t_role.head.lemma_.lower() in HELD_VERBS):  # "demonstrations were held in X"
             for q, _ in _args_via_prep(t_role.head, PLACE_PREPS):
                 place(q, "ev.arg.place.occur-verb")
         # "the attack, which took place near Parachinar, ..."
@@ -693,8 +695,15 @@ def _dates_for(ctx: DocContext, fr: Frame) -> list[tuple[str, str, str]]:
                 break
         if head.i not in anchors:
             continue
-        if prep in ("by", "until", "before", "after", "following", "over", "for", "within", "than"):
+        if prep in ("by", "until", "before", "after", "following", "over", "for", "within", "than") \
+                or (prep == "since" and fr.cls != "ArmedConflict"):  # ("since 2015, a conflict ...": its start)
             continue
+        if ent[0].lower_ in ("every", "each") or any(c.lower_ in ("every", "each") for c in root.children):
+            continue  # "every Friday": a recurrence, not a day
+        before = ent.doc[ent.start - 1] if ent.start > sent.start else None
+        if before is not None and root.lower_ in WEEKDAYS and before.text[:1].isupper() and before.is_alpha \
+                and before.pos_ in ("PROPN", "ADJ", "NOUN") and before.ent_type_ not in ("DATE", "TIME"):
+            continue  # "Bloody Friday", "Good Friday": a name, not a day
         if claimed_for and root.lower_ in WEEKDAYS:
             continue  # "claimed responsibility for the attack on Wednesday": the day of the claim
         ref = ctx.ref_date or _latest_date_before(ctx, ent.start_char)

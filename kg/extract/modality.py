@@ -100,7 +100,10 @@ def modality_of(tokens: list[Token], predicate: str, words: dict, subject_tok: T
                         and any(d.dep_ in ("det", "poss") and d.lower_ in ("the", "this", "that", "its") for d in tok.children))):
                     break  # "blamed X for the attack in Pahalgam", "accused X of carrying out the assassination
                     # of Y in Tehran": the attack, where and whom, are given; only who did it is alleged
-                if node.pos_ == "VERB" and lemma in hverbs and not _claims_responsibility(node) \
+                if lemma == "hold" and not any(c.lower_ in ("responsible", "accountable", "liable") or c.dep_ == "ccomp"
+                                               for c in node.children):
+                    pass  # "demonstrations have been held": no hedge ("held X responsible" is)
+                elif node.pos_ == "VERB" and lemma in hverbs and not _claims_responsibility(node) \
                         and not (lemma == "claim" and node.dep_ == "acl" and node.head.lemma_.lower() in words["trigger_noun_openers"]):
                     # ("an attack claimed by X": a claim of responsibility, no hedge)
                     status, claimant = "alleged", _subject(node)
