@@ -391,3 +391,10 @@ def test_recurring_and_named_days_date_nothing_and_held_protests_are_placed(extr
 def test_a_conflict_is_dated_from_its_start(extract):
     f = extract("Since August 2015, a civil conflict between the government and Islamist rebels has killed thousands.")
     assert "2015-08" in dates(f)
+
+
+def test_those_arrested_in_raids_tell_who_raided(extract):
+    f = extract("Israeli troops arrested 25 Palestinians in overnight raids across the occupied West Bank, the "
+                "Palestinian Prisoners Society said.")
+    assert {("Israel Defense Forces", "carriedOut", "SecurityOperation"), ("SecurityOperation", "targeted", "Palestinians"),
+            ("SecurityOperation", "locatedIn", "West Bank")} <= fact_pairs(f)

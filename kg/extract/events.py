@@ -281,8 +281,8 @@ def _victims_verb(tok: Token) -> Token | None:
             verb = verb.head
         elif verb.pos_ in ("NOUN", "PROPN") and verb.dep_ in ("dobj", "nsubjpass"):
             verb = verb.head  # "killed 30 militants in raids", the phrase hung on the victims
-        if verb.lemma_.lower() in ("kill", "wound", "injure", "maim"):
-            return verb
+        if verb.lemma_.lower() in ("kill", "wound", "injure", "maim", "arrest", "detain", "abduct", "kidnap", "capture"):
+            return verb  # ("arrested 25 Palestinians in overnight raids")
     return None
 
 
@@ -574,10 +574,10 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 if c.dep_ == ("nsubjpass" if passive else "dobj"):
                     for q in _conjuncts(c):
                         for key in ctx.entities_at(q):
-                            if key and is_a(cls_of(key) or "", {"Agent"}) and (key, "ev.arg.target.victims-passive") not in fr.targets:
-                                fr.targets.append((key, "ev.arg.target.victims-passive"))
+                            if key and is_a(cls_of(key) or "", {"Agent"}) and (key, "ev.arg.target.victims-of-verb") not in fr.targets:
+                                fr.targets.append((key, "ev.arg.target.victims-of-verb"))
                 elif c.dep_ == "nsubj" and not passive:
-                    agent(c, "ev.arg.agent.killer")
+                    agent(c, "ev.arg.agent.victims-of-verb")
             for q, _ in _args_via_prep(verb, {"in", "near", "across", "at"}):
                 if q.i != t.i:
                     place(q, "ev.arg.place.victims")
