@@ -398,3 +398,13 @@ def test_those_arrested_in_raids_tell_who_raided(extract):
                 "Palestinian Prisoners Society said.")
     assert {("Israel Defense Forces", "carriedOut", "SecurityOperation"), ("SecurityOperation", "targeted", "Palestinians"),
             ("SecurityOperation", "locatedIn", "West Bank")} <= fact_pairs(f)
+
+
+def test_each_country_of_the_forces_that_struck_and_the_group_whose_hideouts_were_hit(extract):
+    f = extract("U.S. and British forces struck dozens of targets across Yemen.")
+    assert {("United States", "carriedOut", "SecurityOperation"), ("United Kingdom", "carriedOut", "SecurityOperation")} \
+        <= fact_pairs(f)
+    f = extract("Pakistani jets struck TTP hideouts in Afghanistan.")
+    assert ("SecurityOperation", "targeted", "Tehreek-e-Taliban Pakistan") in fact_pairs(f)
+    f = extract("Militants attacked an air force base in Maiduguri.")
+    assert ("Attack", "targeted", "air force base") in fact_pairs(f)  # a base stays a base

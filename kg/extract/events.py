@@ -48,6 +48,8 @@ WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 EVENT_SUBJECT_VERBS = {"target", "hit", "strike", "destroy", "damage"}
 LONE_ATTACKERS = {"bomber", "gunman", "attacker", "assailant", "shooter", "sniper"}
 HELD_VERBS = {"hold", "stage", "organize", "organise", "carry", "conduct", "launch", "report"}
+# what a group holds: "struck Houthi targets", "shelled TTP positions" targets the group
+HELD_BY_GROUP = {"target", "position", "hideout", "stronghold"}
 OCCUR_VERBS = {"take", "occur", "happen", "unfold", "erupt", "break", "spread", "continue", "rage", "flare", "resume"}
 ATTACKER_NOUNS = {"attacker", "bomber", "gunman", "assailant", "perpetrator", "militant", "hijacker", "shooter", "kidnapper"}
 COMBATANTS = {"fighter", "militant", "gunman", "insurgent", "member", "operative", "rebel", "jihadist",
@@ -304,6 +306,22 @@ def container_of(tok: Token) -> Token | None:
     return None
 
 
+def _group_of(ctx: DocContext, tok: Token) -> str | None:
+    """The named group whose fighters or holdings a target noun names ("Hamas militants",
+    "TTP hideouts", "dozens of Houthi targets"), or None."""
+    low = tok.lemma_.lower()
+    if low in ("dozen", "dozens", "scores", "hundreds", "number"):
+        for p, _ in _args_via_prep(tok, {"of"}):
+            return _group_of(ctx, p)
+    if low not in COMBATANTS | HELD_BY_GROUP or tok.i in ctx.tok2key:
+        return None
+    owners = ("ArmedGroup", "SecurityForce", "Organization") if low in COMBATANTS else ("ArmedGroup",)
+    for c in tok.children:  # (an "air force base" stays a base)
+        if c.dep_ in ("compound", "amod", "nmod", "poss") and c.i in ctx.tok2key and ctx.cls_of(ctx.tok2key[c.i]) in owners:
+            return ctx.tok2key[c.i]
+    return None
+
+
 def _agent_token(ctx: DocContext, tok: Token) -> str | None:
     """Entity for an agent position; "fighters of X", "members of X" and "X fighters"
     resolve to X."""
@@ -341,6 +359,17 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
             key = _agent_token(ctx, q)
             if key and is_a(cls_of(key) or "", {"Agent", "Country"}) and (key, rule) not in fr.agents:
                 fr.agents.append((key, rule))
+            # "U.S. and British forces": each country whose forces they are did it too
+            if key and ctx.facts.entities.get(key) is not None and ctx.facts.entities[key].generic:
+                for c in q.children:
+                    if c.dep_ in ("amod", "compound", "nmod") and c.i < q.i and c.conjuncts:
+                        for m in (c, *c.conjuncts):
+                            mk = ctx.tok2key.get(m.i)
+                            country = mk if mk and ctx.cls_of(mk) == "Country" else None
+                            if country is None and ctx.gaz.country_of_demonym(m.text):
+                                country = ctx.gaz_entity(ctx.gaz.country_of_demonym(m.text), m.text).key
+                            if country and (country, rule + ".country") not in fr.agents:
+                                fr.agents.append((country, rule + ".country"))
             # "Hamas-led gunmen", "the Saudi-led coalition": who leads them did it too
             if key and ctx.facts.entities.get(key) is not None and ctx.facts.entities[key].generic:
                 for i in range(q.left_edge.i, q.i - 1):
@@ -359,8 +388,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                 if (f"n:{label}", rule) not in fr.targets:
                     fr.targets.append((f"n:{label}", rule + ".protesters"))
                 continue
-            named = _agent_token(ctx, q) if q.lemma_.lower() in COMBATANTS else None  # "struck Hamas militants": Hamas
-            for key in ([named] if named and not ctx.facts.entities[named].generic else ctx.entities_at(q)):
+            named = _group_of(ctx, q)  # "struck Hamas militants", "dozens of Houthi targets": the group
+            for key in ([named] if named else ctx.entities_at(q)):
                 if key and key not in [a for a, _ in fr.agents] and (key, rule) not in fr.targets:
                     fr.targets.append((key, rule))
             # "a convoy carrying paramilitary police": those carried are targets too
