@@ -245,9 +245,7 @@ class DocContext:
         for e in ents:
             self._named_entity(e)
         # headline case misleads the NER: a name seen only in the title must be known
-        title_end = len(self.article.title) if self.article.title else 0
-        for key in [k for k, v in self.facts.entities.items()
-                    if title_end and not v.gazetteer_id and v.mentions and all(s < title_end for s, _ in v.mentions)]:
+        for key in [k for k, v in self.facts.entities.items() if not v.gazetteer_id and self._in_title_only(v)]:
             del self.facts.entities[key]
             for i in [i for i, k in self.tok2key.items() if k == key]:
                 del self.tok2key[i]

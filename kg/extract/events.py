@@ -168,10 +168,7 @@ def _armed_killing(tok: Token, ctx: DocContext) -> bool:
     is that event's toll)."""
     if any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children) or not any(c.dep_ == "dobj" for c in tok.children):
         return False
-    verb = tok
-    while not any(c.dep_ == "nsubj" for c in verb.children) and verb.dep_ == "conj" and verb.head.pos_ == "VERB":
-        verb = verb.head  # "stopped a bus, checked their papers and shot dead nine men"
-    subj = max((c for c in verb.children if c.dep_ == "nsubj"), key=lambda c: c.i, default=None)
+    subj, _ = _closest_subject(tok)
     if subj is None or subj.pos_ == "PRON":
         return False
     rules = ctx.rules
@@ -261,6 +258,15 @@ def _governing_verb(tok: Token) -> Token | None:
     return None
 
 
+def _closest_subject(verb: Token) -> tuple[Token | None, Token]:
+    """The subject of ``verb``, or of the verb it is coordinated with ("stopped a bus,
+    checked their papers and shot dead nine men"), the closest when there are two (a
+    dateline misparsed as one); and the verb that has it."""
+    while not any(c.dep_ == "nsubj" for c in verb.children) and verb.dep_ == "conj" and verb.head.pos_ == "VERB":
+        verb = verb.head
+    return max((c for c in verb.children if c.dep_ == "nsubj"), key=lambda c: c.i, default=None), verb
+
+
 def _conj_heads(tok: Token) -> list[Token]:
     """The verbs a verb trigger is coordinated with, up to the one with the subject:
     "stopped a bus on a highway, checked papers and shot dead nine men" (for "shot")."""
@@ -325,11 +331,9 @@ def _group_of(ctx: DocContext, tok: Token) -> str | None:
 def _agent_token(ctx: DocContext, tok: Token) -> str | None:
     """Entity for an agent position; "fighters of X", "members of X" and "X fighters"
     resolve to X."""
-    if tok.lemma_.lower() in COMBATANTS and tok.i not in ctx.tok2key:
-        for c in tok.children:
-            if c.dep_ in ("compound", "amod", "nmod", "poss") and c.i in ctx.tok2key \
-                    and ctx.cls_of(ctx.tok2key[c.i]) in ("ArmedGroup", "SecurityForce", "Organization"):
-                return ctx.tok2key[c.i]  # "Al-Shabaab fighters", "Taliban militants"
+    group = _group_of(ctx, tok) if tok.lemma_.lower() in COMBATANTS else None
+    if group:
+        return group  # "Al-Shabaab fighters", "Taliban militants"
     if tok.lemma_.lower() in COMBATANTS:  # "fighters of JNIM", "members of the PDF"
         for p, _ in _args_via_prep(tok, {"of", "from"}):
             key = ctx.entity_at(p, allow_generic=False)
@@ -379,6 +383,8 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                             fr.agents.append((lead, rule + ".led-by"))
 
     def target(tok: Token, rule: str) -> None:
+        if fr.cls == "Death":
+            return  # "14 soldiers had died": nothing was done to anyone
         for q in _conjuncts(tok):
             if q.like_num or q.ent_type_ in ("DATE", "TIME", "CARDINAL"):
                 continue
@@ -445,10 +451,7 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
         if not fr.agents and t.dep_ in ("conj", "advcl", "xcomp") and t.head.pos_ == "VERB" and not passive \
                 and not any(c.dep_ == "nsubj" for c in t.children) \
                 and t.head.lemma_.lower() not in ctx.rules.words["reporting_verbs"]:
-            head = t.head  # "stopped a bus, checked their papers and shot dead nine men"
-            while not any(c.dep_ == "nsubj" for c in head.children) and head.dep_ == "conj" and head.head.pos_ == "VERB":
-                head = head.head
-            subj = max((c for c in head.children if c.dep_ == "nsubj"), key=lambda c: c.i, default=None)
+            subj, head = _closest_subject(t.head)
             if subj is not None and head.lemma_.lower() not in ctx.rules.words["reporting_verbs"]:
                 agent(subj, "ev.arg.agent.shared-subject")
         for h in _conj_heads(t):  # ... where and when the first verbs of the sequence say
@@ -679,9 +682,6 @@ def frame_arguments(ctx: DocContext, fr: Frame) -> None:
                         if key and ctx.cls_of(key) in ("City", "Region", "Country", "WaterBody") \
                                 and (key, "ev.arg.place.subtree") not in fr.places:
                             fr.places.append((key, "ev.arg.place.subtree"))
-    if fr.cls == "Death":  # "14 soldiers had died": who died carried out nothing
-        fr.agents.clear()
-        fr.targets.clear()
     # dates: the trigger's date phrases, then the clause's
     dates = _dates_for(ctx, fr)
     fr.dates.extend(dates)
